@@ -1,0 +1,1 @@
+"""Activities, submissions and leaderboards arrive with the activities issue."""

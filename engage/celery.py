@@ -1,0 +1,11 @@
+"""The Celery app. Embedded mode runs tasks in-process (CELERY_TASK_ALWAYS_EAGER)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "engage.settings.local")
+
+app = Celery("engage")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

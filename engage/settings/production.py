@@ -1,0 +1,27 @@
+"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
+
+S3 (AWS_STORAGE_BUCKET_NAME), Twilio (TWILIO_*), SendGrid (SENDGRID_*) and Sentry (SENTRY_DSN) are
+optional and switch their features on (see base.py).
+"""
+
+from engage.env import env_bool, env_int, env_required
+from engage.settings.base import *  # noqa: F403
+from engage.settings.base import SENTRY_DSN
+
+_required = env_required(["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+
+DEBUG = False
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+ENGAGE_BENCH_VIEWS = False
+
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)

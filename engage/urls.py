@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from engage import views as engage_views
+from tenants import views as tenants_views
+
+urlpatterns = [
+    path("", tenants_views.home, name="home"),
+    path("healthz", engage_views.healthz, name="healthz"),
+    path("bench/bare/", engage_views.bench_bare, name="bench_bare"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/", include("engage.api_urls")),
+    path("family/", include("guardians.urls")),
+    path("outbox/", include("notifications.urls")),
+    path("", include("tenants.urls")),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GuardiansConfig(AppConfig):
+    name = "guardians"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,72 @@
+"""Reads for families. A guardian sees only the children they are linked to with access
+(PROMISES V3, V6); the scope's district bounds everything."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from guardians.models import Child, Enrollment, GuardianLink
+from tenants.models import Classroom, User
+from tenants.queries import list_teachers_by_classroom
+from tenants.scope import Scope
+
+
+def list_guardian_links(scope: Scope) -> QuerySet[GuardianLink]:
+    """The scope's own links to children, with access, in the scope's district."""
+    return GuardianLink.objects.filter(
+        district_id=scope.district.id,
+        guardian_id=scope.user.id,
+        is_active=True,
+        has_access=True,
+        child__is_active=True,
+    )
+
+
+def list_children_for_guardian(scope: Scope) -> QuerySet[Child]:
+    return (
+        Child.objects.filter(
+            district_id=scope.district.id,
+            id__in=list_guardian_links(scope).values("child_id"),
+        )
+        .select_related("school")
+        .prefetch_related(
+            Prefetch(
+                "enrollments",
+                queryset=Enrollment.objects.filter(
+                    is_active=True, classroom__school_year__is_current=True
+                ).select_related("classroom"),
+                to_attr="current_enrollments",
+            )
+        )
+        .order_by("first_name", "last_name")
+    )
+
+
+def access_child_for_guardian(scope: Scope, child_id: int) -> Child:
+    return get_object_or_404(list_children_for_guardian(scope), id=child_id)
+
+
+@dataclass
+class ChildCard:
+    child: Child
+    classrooms: list[Classroom]
+    teachers: list[User] = field(default_factory=list)
+
+
+@dataclass
+class FamilyHome:
+    children: list[ChildCard]
+
+
+def get_family_home(scope: Scope) -> FamilyHome:
+    """The guardian home page: each child with school, classrooms and teachers. 2 queries."""
+    children = list(list_children_for_guardian(scope))
+    classroom_ids = {e.classroom_id for c in children for e in c.current_enrollments}
+    teachers = list_teachers_by_classroom(scope, classroom_ids) if classroom_ids else {}
+    cards = []
+    for child in children:
+        classrooms = [e.classroom for e in child.current_enrollments]
+        people = {t.id: t for c in classrooms for t in teachers.get(c.id, [])}
+        cards.append(ChildCard(child=child, classrooms=classrooms, teachers=list(people.values())))
+    return FamilyHome(children=cards)

@@ -1,0 +1,19 @@
+"""The family's pages, built for a 360 px phone on a slow network."""
+
+from django.shortcuts import render
+
+from guardians import queries
+from tenants.roles import Cap
+from tenants.views_base import scoped_view
+
+
+@scoped_view(Cap.FAMILY_VIEW)
+def home(request, scope):
+    """The guardian home: each of their children, school, classrooms and teachers."""
+    return render(request, "guardians/home.html", {"family": queries.get_family_home(scope)})
+
+
+@scoped_view(Cap.FAMILY_VIEW)
+def child_detail(request, scope, child_id: int):
+    child = queries.access_child_for_guardian(scope, child_id)
+    return render(request, "guardians/child_detail.html", {"child": child})

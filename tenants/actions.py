@@ -1,0 +1,252 @@
+"""Writes to tenants, people and roles. Each action is atomic and audits what it changes.
+
+Tenant columns (district, school) are always copied from the parent object passed in, never taken
+from request data. Actions that check permission take the scope; the others are for trusted
+callers (seeding, imports, operators' commands).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from privacy.audit import Actor, record_audit_event
+from tenants import roles
+from tenants.models import (
+    Classroom,
+    District,
+    Group,
+    GroupMember,
+    Membership,
+    School,
+    SchoolYear,
+    User,
+)
+from tenants.scope import Scope
+
+
+class ActionError(Exception):
+    """A request that cannot be carried out; the message is safe to show to the person."""
+
+
+@transaction.atomic
+def do_create_district(
+    *,
+    name: str,
+    slug: str,
+    timezone_name: str = "America/New_York",
+    default_language: str = "en",
+    actor: Actor,
+) -> District:
+    """Create a district (the tenant root)."""
+    district = District.objects.create(
+        name=name, slug=slug, timezone=timezone_name, default_language=default_language
+    )
+    record_audit_event(actor=actor, action="district.created", target=district)
+    return district
+
+
+@transaction.atomic
+def do_create_school(
+    district: District, *, name: str, slug: str, timezone_name: str = "", actor: Actor
+) -> School:
+    """Create a school in `district`."""
+    school = School.objects.create(district=district, name=name, slug=slug, timezone=timezone_name)
+    record_audit_event(actor=actor, action="school.created", target=school)
+    return school
+
+
+@transaction.atomic
+def do_create_school_year(
+    district: District, *, name: str, start_date, end_date, is_current: bool = False, actor: Actor
+) -> SchoolYear:
+    """Create a school year; making it current retires the district's previous current year."""
+    if is_current:
+        SchoolYear.objects.filter(district=district, is_current=True).update(is_current=False)
+    year = SchoolYear.objects.create(
+        district=district,
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        is_current=is_current,
+    )
+    record_audit_event(actor=actor, action="school_year.created", target=year)
+    return year
+
+
+@transaction.atomic
+def do_create_classroom(
+    school: School, *, school_year: SchoolYear, name: str, grade_level: str = "", actor: Actor
+) -> Classroom:
+    """Create a classroom of `school` for `school_year` (both of one district)."""
+    if school_year.district_id != school.district_id:
+        raise ActionError(_("The school year belongs to another district."))
+    classroom = Classroom.objects.create(
+        district_id=school.district_id,
+        school=school,
+        school_year=school_year,
+        name=name,
+        grade_level=grade_level,
+    )
+    record_audit_event(actor=actor, action="classroom.created", target=classroom)
+    return classroom
+
+
+@transaction.atomic
+def do_create_user(
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    preferred_language: str = "en",
+    password: str | None = None,
+    actor: Actor,
+) -> User:
+    """Create a person who can sign in (by password, or by one-time code when none is given)."""
+    if not email and not phone:
+        raise ActionError(_("A person needs an email address or a mobile number."))
+    user = User.objects.create_user(
+        email=email or None,
+        password=password,
+        phone=phone or None,
+        first_name=first_name,
+        last_name=last_name,
+        preferred_language=preferred_language,
+    )
+    record_audit_event(actor=actor, action="user.created", target=user, district_id=None)
+    return user
+
+
+@transaction.atomic
+def do_add_membership(
+    user: User,
+    *,
+    role: str,
+    district: District,
+    school: School | None = None,
+    classroom: Classroom | None = None,
+    actor: Actor,
+) -> Membership:
+    """Give `user` a role in `district` (at `school` / `classroom` where the role applies).
+
+    Idempotent: an identical active membership is returned as it is.
+    """
+    if classroom is not None:
+        school = classroom.school
+    _check_role_placement(role, district, school, classroom)
+    membership, created = Membership.objects.get_or_create(
+        user=user,
+        role=role,
+        district=district,
+        school=school,
+        classroom=classroom,
+        is_active=True,
+        defaults={"granted_by": actor.user},
+    )
+    if created:
+        record_audit_event(
+            actor=actor,
+            action="membership.granted",
+            target=membership,
+            school_id=school.id if school else None,
+            metadata={"role": role, "user_id": user.id},
+        )
+    return membership
+
+
+def _check_role_placement(role, district, school, classroom) -> None:
+    level = roles.ROLE_LEVEL[role]
+    if school is not None and school.district_id != district.id:
+        raise ActionError(_("That school belongs to another district."))
+    if level == "classroom" and classroom is None:
+        raise ActionError(_("Choose the classroom this teacher teaches."))
+    if level == "school" and school is None:
+        raise ActionError(_("Choose the school this role applies to."))
+    if level == "district" and school is not None:
+        raise ActionError(_("This role applies to the whole district."))
+
+
+@transaction.atomic
+def do_grant_role(
+    scope: Scope,
+    user: User,
+    *,
+    role: str,
+    school: School | None = None,
+    classroom: Classroom | None = None,
+    actor: Actor,
+) -> Membership:
+    """A school or district admin grants a staff role within their own scope."""
+    if role not in roles.grantable_roles(scope.role):
+        raise ActionError(_("You cannot grant that role."))
+    if classroom is not None and not scope.covers_classroom(classroom):
+        raise ActionError(_("That classroom is outside your school."))
+    if scope.school is not None:
+        if school is not None and school.id != scope.school.id:
+            raise ActionError(_("That school is outside your scope."))
+        school = school or scope.school
+    return do_add_membership(
+        user, role=role, district=scope.district, school=school, classroom=classroom, actor=actor
+    )
+
+
+@transaction.atomic
+def do_revoke_membership(scope: Scope, membership: Membership, *, actor: Actor) -> None:
+    """Revoke a staff role; `membership` must come from `access_membership(scope, ...)`."""
+    if membership.role not in roles.grantable_roles(scope.role):
+        raise ActionError(_("You cannot revoke that role."))
+    if membership.user_id == scope.user.id and membership.role == scope.role:
+        raise ActionError(_("You cannot revoke your own role."))
+    membership.is_active = False
+    membership.revoked_at = timezone.now()
+    membership.save(update_fields=["is_active", "revoked_at"])
+    record_audit_event(
+        actor=actor,
+        action="membership.revoked",
+        target=membership,
+        metadata={"role": membership.role, "user_id": membership.user_id},
+    )
+
+
+@transaction.atomic
+def do_create_group(
+    district: District,
+    *,
+    name: str,
+    school: School | None = None,
+    kind: str = Group.Kind.FAMILIES,
+    actor: Actor,
+) -> Group:
+    """Create a group of families or staff at district or school level."""
+    if school is not None and school.district_id != district.id:
+        raise ActionError(_("That school belongs to another district."))
+    group = Group.objects.create(district=district, school=school, name=name, kind=kind)
+    record_audit_event(actor=actor, action="group.created", target=group)
+    return group
+
+
+@transaction.atomic
+def do_add_group_member(group: Group, user: User, *, actor: Actor) -> GroupMember:
+    """Add a person to a group (idempotent)."""
+    member, created = GroupMember.objects.get_or_create(
+        group=group, user=user, defaults={"district_id": group.district_id}
+    )
+    if created:
+        record_audit_event(
+            actor=actor,
+            action="group.member_added",
+            target=member,
+            school_id=group.school_id,
+            metadata={"user_id": user.id},
+        )
+    return member
+
+
+@transaction.atomic
+def do_set_preferred_language(user: User, *, language: str, actor: Actor) -> User:
+    """Change the language a person reads Engage and its messages in."""
+    if language not in dict(User._meta.get_field("preferred_language").choices):
+        raise ActionError(_("Unknown language."))
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    return user

@@ -1,0 +1,79 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from tenants.models import (
+    Classroom,
+    District,
+    Group,
+    GroupMember,
+    Membership,
+    School,
+    SchoolYear,
+    User,
+)
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "timezone", "is_active"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "is_active"]
+    list_filter = ["district"]
+    list_select_related = ["district"]
+    search_fields = ["name"]
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ["name", "district", "start_date", "end_date", "is_current"]
+    list_select_related = ["district"]
+
+
+@admin.register(Classroom)
+class ClassroomAdmin(admin.ModelAdmin):
+    list_display = ["name", "school", "school_year", "grade_level", "is_active"]
+    list_filter = ["district"]
+    list_select_related = ["school", "school_year"]
+    search_fields = ["name"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "district", "school", "classroom", "is_active"]
+    list_filter = ["role", "district", "is_active"]
+    list_select_related = ["user", "district", "school", "classroom"]
+    raw_id_fields = ["user", "granted_by", "school", "classroom"]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "district", "school"]
+    list_select_related = ["district", "school"]
+
+
+@admin.register(GroupMember)
+class GroupMemberAdmin(admin.ModelAdmin):
+    list_display = ["group", "user"]
+    raw_id_fields = ["group", "user"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "phone", "first_name", "last_name", "is_active", "is_staff"]
+    search_fields = ["email", "phone", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "phone", "phone_verified", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "preferred_language", "timezone"]}),
+        (
+            "Platform",
+            {"fields": ["is_active", "is_staff", "is_superuser", "last_login", "date_joined"]},
+        ),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    filter_horizontal: list[str] = []
+    list_filter = ["is_active", "is_staff"]

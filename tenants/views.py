@@ -1,0 +1,180 @@
+"""HTML views for staff, admins and viewers: thin (parse, access_*, do_*, render)."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from privacy.audit import Actor
+from tenants import actions, queries, roles
+from tenants.forms import GrantRoleForm, PreferencesForm
+from tenants.middleware import get_scope, get_scopes
+from tenants.roles import Cap
+from tenants.scope import SESSION_KEY
+from tenants.views_base import public_view, scoped_view
+
+
+@public_view
+def home(request):
+    """Send each person to the home page of their active role."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    scope = get_scope(request)
+    if scope is None:
+        return render(request, "tenants/no_role.html", status=403)
+    return redirect(roles.home_url_name(scope.role))
+
+
+@scoped_view({"POST": Cap.ACCOUNT_SELF})
+def switch_scope(request, scope):
+    """Switch to another of the person's roles without signing out."""
+    chosen = request.POST.get("context", "")
+    target = next((s for s in get_scopes(request) if s.key == chosen), None)
+    if target is None:
+        raise Http404
+    request.session[SESSION_KEY] = target.key
+    return redirect(roles.home_url_name(target.role))
+
+
+@scoped_view(Cap.STAFF_MANAGE)
+def district_home(request, scope):
+    if not scope.is_district_wide:
+        return redirect("tenants:school_home")
+    return render(
+        request,
+        "tenants/district_home.html",
+        {
+            "counts": queries.get_district_counts(scope),
+            "schools": queries.list_schools_for_scope(scope),
+        },
+    )
+
+
+@scoped_view(Cap.SCHOOL_VIEW)
+def school_home(request, scope):
+    return render(
+        request,
+        "tenants/school_home.html",
+        {
+            "counts": queries.get_district_counts(scope),
+            "classrooms": queries.list_classrooms_for_scope(scope),
+        },
+    )
+
+
+@scoped_view(Cap.ACTIVITY_WRITE)
+def teacher_home(request, scope):
+    return render(
+        request,
+        "tenants/teacher_home.html",
+        {
+            "classrooms": queries.list_classrooms_for_scope(scope),
+        },
+    )
+
+
+@scoped_view(Cap.DASHBOARD_VIEW)
+def viewer_home(request, scope):
+    return render(
+        request,
+        "tenants/viewer_home.html",
+        {
+            "counts": queries.get_district_counts(scope),
+        },
+    )
+
+
+@scoped_view(Cap.ROSTER_VIEW)
+def classroom_detail(request, scope, classroom_id: int):
+    classroom = queries.access_classroom(scope, classroom_id)
+    return render(
+        request,
+        "tenants/classroom_detail.html",
+        {
+            "classroom": classroom,
+            "enrollments": queries.list_enrollments_for_classroom(scope, classroom),
+            "teachers": queries.list_teachers_by_classroom(scope, [classroom.id]).get(
+                classroom.id, []
+            ),
+        },
+    )
+
+
+def _grant_form(scope, data=None):
+    classrooms = queries.list_classrooms_for_scope(scope)
+    return GrantRoleForm(
+        data,
+        role_choices=queries.list_grantable_roles(scope),
+        classroom_choices=[(c.id, f"{c.school.name} · {c.name}") for c in classrooms],
+        school_choices=[(s.id, s.name) for s in queries.list_schools_for_scope(scope)],
+    )
+
+
+@scoped_view({"GET": Cap.STAFF_MANAGE, "POST": Cap.STAFF_MANAGE})
+def staff_list(request, scope):
+    """Staff roles in scope; admins grant roles here."""
+    form = _grant_form(scope, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_grant_role(
+                scope,
+                **_grant_arguments(scope, form.cleaned_data),
+                actor=Actor.from_request(request),
+            )
+        except actions.ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Role granted."))
+            return redirect("tenants:staff_list")
+    return render(
+        request,
+        "tenants/staff_list.html",
+        {
+            "memberships": queries.list_staff_memberships_for_scope(scope),
+            "form": form,
+            "grantable": {role for role, _label in queries.list_grantable_roles(scope)},
+        },
+    )
+
+
+def _grant_arguments(scope, data) -> dict:
+    user = queries.find_user_by_email(data["email"])
+    if user is None:
+        raise actions.ActionError(_("Nobody with that email address has an Engage account yet."))
+    classroom = (
+        queries.access_classroom(scope, data["classroom_id"]) if data["classroom_id"] else None
+    )
+    school = None
+    if data["school_id"]:
+        school = queries.list_schools_for_scope(scope).filter(id=data["school_id"]).first()
+        if school is None:
+            raise Http404
+    return {"user": user, "role": data["role"], "school": school, "classroom": classroom}
+
+
+@scoped_view({"POST": Cap.STAFF_MANAGE})
+def membership_revoke(request, scope, membership_id: int):
+    membership = queries.access_membership(scope, membership_id)
+    try:
+        actions.do_revoke_membership(scope, membership, actor=Actor.from_request(request))
+    except actions.ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Role revoked."))
+    return redirect("tenants:staff_list")
+
+
+@scoped_view({"GET": Cap.ACCOUNT_SELF, "POST": Cap.ACCOUNT_SELF})
+def preferences(request, scope):
+    form = PreferencesForm(
+        request.POST or None, initial={"preferred_language": request.user.preferred_language}
+    )
+    if request.method == "POST" and form.is_valid():
+        actions.do_set_preferred_language(
+            request.user,
+            language=form.cleaned_data["preferred_language"],
+            actor=Actor.from_request(request),
+        )
+        return redirect("tenants:preferences")
+    return render(request, "tenants/preferences.html", {"form": form})

@@ -1,0 +1,55 @@
+"""How HTML views declare what they need: one capability per HTTP method, never a role.
+
+    @scoped_view({"GET": Cap.ROSTER_VIEW, "POST": Cap.ROSTER_MANAGE})
+    def classroom_detail(request, scope, classroom_id): ...
+
+The decorator signs in anonymous people, resolves the scope once, answers 405 for a method the
+view does not declare and 403 when the scope lacks the capability, then calls the view with the
+scope as its second argument. Objects are looked up through `access_*` queries with that scope,
+so another tenant's id is a 404.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+
+from tenants.middleware import get_scope
+
+
+def _normalise(capability) -> dict[str, str]:
+    if isinstance(capability, str):
+        return {"GET": capability, "HEAD": capability}
+    declared = dict(capability)
+    if "GET" in declared:
+        declared.setdefault("HEAD", declared["GET"])
+    return declared
+
+
+def scoped_view(capability):
+    by_method = _normalise(capability)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            needed = by_method.get(request.method)
+            if needed is None:
+                return HttpResponseNotAllowed(sorted(by_method))
+            scope = get_scope(request)
+            if scope is None or not scope.has(needed):
+                raise PermissionDenied
+            return view(request, scope, *args, **kwargs)
+
+        wrapper.engage_capability = by_method
+        return wrapper
+
+    return decorator
+
+
+def public_view(view):
+    """Mark a view that needs no capability (sign-in helpers, health checks, the landing page)."""
+    view.engage_public = True
+    return view

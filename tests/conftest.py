@@ -1,0 +1,92 @@
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tenants.scope import SESSION_KEY, list_scopes_for_user
+from tests.world import build_world
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_sessionstart(session):
+    """In CI an unreachable PostgreSQL or Redis fails the run instead of skipping anything."""
+    if not IN_CI:
+        return
+    missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not os.environ.get(name)]
+    if missing:
+        pytest.exit(f"CI=true but {', '.join(missing)} is not set", returncode=3)
+    import redis
+
+    try:
+        redis.Redis.from_url(os.environ["REDIS_URL"], socket_connect_timeout=3).ping()
+    except redis.RedisError as error:
+        pytest.exit(f"CI=true and Redis is unreachable: {error}", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def login(client):
+    """login(user, role=None, school=None): sign `user` in, acting in the given context."""
+
+    def _login(user, role=None, school=None, district=None):
+        client.force_login(user)
+        scopes = list_scopes_for_user(user)
+        chosen = [
+            s for s in scopes
+            if (role is None or s.role == role)
+            and (school is None or (s.school and s.school.id == school.id))
+            and (district is None or s.district.id == district.id)
+        ]
+        assert chosen, f"{user} has no such context among {[s.key for s in scopes]}"
+        session = client.session
+        session[SESSION_KEY] = chosen[0].key
+        session["engage_mfa_ok"] = user.id  # two-factor itself is tested in test_auth
+        session.save()
+        return client
+
+    return _login
+
+
+class QueryCounter(CaptureQueriesContext):
+    pass
+
+
+@pytest.fixture
+def assert_num_queries():
+    """with assert_num_queries(n): ...: exact query count; prints the SQL when it differs."""
+
+    class _Assert:
+        def __init__(self, expected):
+            self.expected = expected
+            self.context = CaptureQueriesContext(connection)
+
+        def __enter__(self):
+            self.context.__enter__()
+            return self.context
+
+        def __exit__(self, *exc):
+            self.context.__exit__(*exc)
+            if exc[0] is not None:
+                return False
+            executed = len(self.context.captured_queries)
+            if executed != self.expected:
+                sql = "\n".join(
+                    f"{i}. {q['sql']}" for i, q in enumerate(self.context.captured_queries, 1)
+                )
+                pytest.fail(f"expected {self.expected} queries, ran {executed}:\n{sql}")
+            return False
+
+    return _Assert
