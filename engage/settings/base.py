@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.clever",
     "allauth.socialaccount.providers.openid_connect",
     *ENGAGE_APPS,
+    "engage",
 ]
 
 MIDDLEWARE = [
