@@ -92,12 +92,15 @@ def check_manager_uses(files) -> list[checks.CheckMessage]:
     return errors
 
 
-def iter_url_patterns(patterns=None, prefix=""):
+def iter_url_patterns(patterns=None, prefix="", namespace=""):
+    """(route, pattern, reversible name) for every URL pattern, through includes."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
-            yield from iter_url_patterns(entry.url_patterns, prefix + str(entry.pattern))
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from iter_url_patterns(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield prefix + str(entry.pattern), entry, name
 
 
 def view_declaration(callback):
@@ -126,7 +129,7 @@ def check_view_capabilities(patterns=None) -> list[checks.CheckMessage]:
             hint="Use @scoped_view(capability) / ScopedApi.capability, or @public_view.",
             id="engage.E003",
         )
-        for route, pattern in iter_url_patterns(patterns)
+        for route, pattern, _name in iter_url_patterns(patterns)
         if is_our_view(pattern.callback) and view_declaration(pattern.callback) is None
     ]
 

@@ -51,7 +51,7 @@ def district_home(request, scope):
     )
 
 
-@scoped_view(Cap.SCHOOL_VIEW)
+@scoped_view(Cap.ROSTER_VIEW)
 def school_home(request, scope):
     return render(
         request,

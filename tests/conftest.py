@@ -45,7 +45,8 @@ def login(client):
         client.force_login(user)
         scopes = list_scopes_for_user(user)
         chosen = [
-            s for s in scopes
+            s
+            for s in scopes
             if (role is None or s.role == role)
             and (school is None or (s.school and s.school.id == school.id))
             and (district is None or s.district.id == district.id)

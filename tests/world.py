@@ -54,8 +54,12 @@ class World:
 
 def _person(world, key, first, last, **extra):
     user = do_create_user(
-        email=f"{key}@example.org", first_name=first, last_name=last, password=PASSWORD,
-        actor=SYSTEM, **extra,
+        email=f"{key}@example.org",
+        first_name=first,
+        last_name=last,
+        password=PASSWORD,
+        actor=SYSTEM,
+        **extra,
     )
     world.people[key] = user
     return user
@@ -65,8 +69,12 @@ def _district(world, key, name, slug, tz):
     district = do_create_district(name=name, slug=slug, timezone_name=tz, actor=SYSTEM)
     world.districts[key] = district
     do_create_school_year(
-        district, name="2026-2027", start_date=datetime.date(2026, 8, 15),
-        end_date=datetime.date(2027, 6, 15), is_current=True, actor=SYSTEM,
+        district,
+        name="2026-2027",
+        start_date=datetime.date(2026, 8, 15),
+        end_date=datetime.date(2027, 6, 15),
+        is_current=True,
+        actor=SYSTEM,
     )
     return district
 
@@ -83,8 +91,12 @@ def _classroom(world, key, school, name, grade):
 
 def _child(world, key, classroom, first, last, grade):
     child = do_create_child(
-        classroom.school, first_name=first, last_name=last, grade_level=grade,
-        pupil_number=f"P-{key.upper()}", actor=SYSTEM,
+        classroom.school,
+        first_name=first,
+        last_name=last,
+        grade_level=grade,
+        pupil_number=f"P-{key.upper()}",
+        actor=SYSTEM,
     )
     do_enroll_child(child, classroom, actor=SYSTEM)
     world.children[key] = child
@@ -95,7 +107,9 @@ def build_world() -> World:
     w = World()
     lake = _district(w, "lakeside", "Lakeside Unified", "lakeside", "America/Chicago")
     hill = _district(w, "hillcrest", "Hillcrest Schools", "hillcrest", "Europe/London")
-    w.schools["a1"] = do_create_school(lake, name="Lakeside Elementary", slug="elementary", actor=SYSTEM)
+    w.schools["a1"] = do_create_school(
+        lake, name="Lakeside Elementary", slug="elementary", actor=SYSTEM
+    )
     w.schools["a2"] = do_create_school(lake, name="Lakeside Middle", slug="middle", actor=SYSTEM)
     w.schools["b1"] = do_create_school(hill, name="Hillcrest Primary", slug="primary", actor=SYSTEM)
     w.schools["b2"] = do_create_school(hill, name="Hillcrest Academy", slug="academy", actor=SYSTEM)
@@ -107,16 +121,30 @@ def build_world() -> World:
 
     def grant(key, role, district, school=None, classroom=None):
         do_add_membership(
-            w.people[key], role=role, district=district, school=school, classroom=classroom,
+            w.people[key],
+            role=role,
+            district=district,
+            school=school,
+            classroom=classroom,
             actor=SYSTEM,
         )
 
     for key, first, last in [
-        ("dana", "Dana", "Diaz"), ("priya", "Priya", "Patel"), ("sam", "Sam", "Stone"),
-        ("tom", "Tom", "Turner"), ("tina", "Tina", "Tran"), ("mo", "Mo", "Murphy"),
-        ("vera", "Vera", "Vance"), ("quinn", "Quinn", "Quade"), ("ana", "Ana", "Alvarez"),
-        ("ben", "Ben", "Brooks"), ("cal", "Cal", "Alvarez"), ("hank", "Hank", "Hill"),
-        ("hope", "Hope", "Hughes"), ("hugo", "Hugo", "Hart"), ("dee", "Dee", "Dawson"),
+        ("dana", "Dana", "Diaz"),
+        ("priya", "Priya", "Patel"),
+        ("sam", "Sam", "Stone"),
+        ("tom", "Tom", "Turner"),
+        ("tina", "Tina", "Tran"),
+        ("mo", "Mo", "Murphy"),
+        ("vera", "Vera", "Vance"),
+        ("quinn", "Quinn", "Quade"),
+        ("ana", "Ana", "Alvarez"),
+        ("ben", "Ben", "Brooks"),
+        ("cal", "Cal", "Alvarez"),
+        ("hank", "Hank", "Hill"),
+        ("hope", "Hope", "Hughes"),
+        ("hugo", "Hugo", "Hart"),
+        ("dee", "Dee", "Dawson"),
         ("tess", "Tess", "Taylor"),
     ]:
         _person(w, key, first, last)
@@ -145,8 +173,13 @@ def build_world() -> World:
     link(mia, w.people["ana"], relationship=GuardianLink.Relationship.MOTHER, actor=SYSTEM)
     link(leo, w.people["ana"], relationship=GuardianLink.Relationship.MOTHER, actor=SYSTEM)
     link(noah, w.people["ben"], relationship=GuardianLink.Relationship.FATHER, actor=SYSTEM)
-    link(mia, w.people["cal"], relationship=GuardianLink.Relationship.FATHER, has_access=False,
-         actor=SYSTEM)
+    link(
+        mia,
+        w.people["cal"],
+        relationship=GuardianLink.Relationship.FATHER,
+        has_access=False,
+        actor=SYSTEM,
+    )
     link(ivy, w.people["tess"], relationship=GuardianLink.Relationship.MOTHER, actor=SYSTEM)
     link(zoe, w.people["dee"], relationship=GuardianLink.Relationship.MOTHER, actor=SYSTEM)
     return w

@@ -1,0 +1,118 @@
+"""The cross-tenant sweep: every route that takes an object id, as outsiders of that object.
+
+Walks the URL resolver. For each route with an id, requests it (every method the view declares)
+as a user of another district and a user of another school (and, for family routes, another
+family): the answer is 404, or 403 where only the capability is missing, and nothing is written.
+A new id-taking route fails this test until it says which object its id names.
+"""
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.urls import reverse
+
+from guardians.models import GuardianLink
+from tenants.checks import iter_url_patterns, view_declaration
+from tenants.models import Membership, Role
+
+# Which object of the world each id kwarg names, and who legitimately reaches it.
+ID_OBJECTS = {
+    "classroom_id": lambda w: (w.room1, [("priya", Role.SCHOOL_ADMIN), ("tom", Role.TEACHER)]),
+    "child_id": lambda w: (w.mia, [("ana", Role.GUARDIAN)]),
+    "membership_id": lambda w: (
+        Membership.objects.get(user=w.tom, role=Role.TEACHER),
+        [("priya", Role.SCHOOL_ADMIN)],
+    ),
+}
+
+# Outsiders: (person, role) of another district, another school, another family, no access.
+OUTSIDERS = [
+    ("hank", Role.DISTRICT_ADMIN),  # other district, district admin
+    ("hope", Role.SCHOOL_ADMIN),  # other district, school admin
+    ("hugo", Role.TEACHER),  # other district, teacher
+    ("dee", Role.GUARDIAN),  # other district, guardian
+    ("quinn", Role.SCHOOL_ADMIN),  # same district, other school
+    ("mo", Role.TEACHER),  # same district, other school
+    ("tina", Role.TEACHER),  # same school, other classroom
+    ("ben", Role.GUARDIAN),  # same classroom, other family
+    ("cal", Role.GUARDIAN),  # Mia's father with "no access"
+]
+
+
+def id_routes():
+    ours = {*settings.ENGAGE_APPS, "engage"}
+    return [
+        (name, pattern)
+        for _route, pattern, name in iter_url_patterns()
+        if pattern.pattern.converters and pattern.callback.__module__.split(".")[0] in ours
+    ]
+
+
+def declared_methods(callback) -> list[str]:
+    declared = view_declaration(callback)
+    if isinstance(declared, dict):
+        return sorted(m for m in declared if m in {"GET", "POST", "PUT", "PATCH", "DELETE"})
+    view_class = getattr(callback, "cls", None)
+    if view_class is not None:
+        return sorted(
+            m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)
+        )
+    return ["GET"]
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for label in [*settings.ENGAGE_APPS, "sessions"]
+        for model in apps.get_app_config(label).get_models()
+    }
+
+
+def test_sweep_covers_every_id_route():
+    routes = id_routes()
+    assert len(routes) >= 5
+    unknown = {
+        (route, name)
+        for route, pattern in routes
+        for name in pattern.pattern.converters
+        if name not in ID_OBJECTS
+    }
+    assert unknown == set(), "add these id kwargs to ID_OBJECTS"
+
+
+@pytest.mark.parametrize("outsider,role", OUTSIDERS)
+def test_outsiders_get_404_and_nothing_is_written(world, client, login, outsider, role):
+    login(world.people[outsider], role=role)
+    for route, pattern in id_routes():
+        for name in pattern.pattern.converters:
+            obj, insiders = ID_OBJECTS[name](world)
+            if (outsider, role) in insiders:
+                continue
+            url = reverse(route, kwargs={name: obj.id})
+            for method in declared_methods(pattern.callback):
+                before = row_counts()
+                response = getattr(client, method.lower())(url)
+                assert response.status_code in (403, 404), (
+                    outsider,
+                    method,
+                    url,
+                    response.status_code,
+                )
+                assert row_counts() == before, (outsider, method, url)
+
+
+def test_insiders_reach_every_id_route(world, client, login):
+    """The sweep is not vacuous: the rightful person gets the page."""
+    for route, pattern in id_routes():
+        if "GET" not in declared_methods(pattern.callback):
+            continue
+        for name in pattern.pattern.converters:
+            obj, insiders = ID_OBJECTS[name](world)
+            person, role = insiders[0]
+            login(world.people[person], role=role)
+            url = reverse(route, kwargs={name: obj.id})
+            assert client.get(url).status_code == 200, url
+
+
+def test_no_access_guardian_link_exists_in_the_world(world):
+    assert GuardianLink.objects.get(guardian=world.cal, child=world.mia).has_access is False
