@@ -21,6 +21,7 @@ from tenants.models import (
     SchoolYear,
     User,
 )
+from tenants.phones import InvalidPhoneNumber, normalise_phone
 from tenants.scope import Scope
 
 
@@ -105,6 +106,11 @@ def do_create_user(
     """Create a person who can sign in (by password, or by one-time code when none is given)."""
     if not email and not phone:
         raise ActionError(_("A person needs an email address or a mobile number."))
+    if phone:
+        try:
+            phone = normalise_phone(phone)
+        except InvalidPhoneNumber as error:
+            raise ActionError(_("That mobile number is not valid.")) from error
     user = User.objects.create_user(
         email=email or None,
         password=password,

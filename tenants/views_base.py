@@ -9,11 +9,13 @@ scope as its second argument. Objects are looked up through `access_*` queries w
 so another tenant's id is a 404.
 """
 
+import zoneinfo
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
+from django.utils import timezone
 
 from tenants.middleware import get_scope
 
@@ -41,7 +43,9 @@ def scoped_view(capability):
             scope = get_scope(request)
             if scope is None or not scope.has(needed):
                 raise PermissionDenied
-            return view(request, scope, *args, **kwargs)
+            # Times show in the school's time zone (the district's for district-wide roles).
+            with timezone.override(zoneinfo.ZoneInfo(scope.timezone)):
+                return view(request, scope, *args, **kwargs)
 
         wrapper.engage_capability = by_method
         return wrapper

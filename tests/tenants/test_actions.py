@@ -86,3 +86,30 @@ def test_membership_grant_is_idempotent(world):
     assert (
         AuditEvent.objects.filter(action="membership.granted", target_id=str(first.id)).count() == 1
     )
+
+
+def test_phone_numbers_are_stored_in_e164(db):
+    from tenants.actions import do_create_user
+
+    user = do_create_user(phone="(312) 555-0142", actor=Actor.system())
+    assert user.phone == "+13125550142"
+    with pytest.raises(ActionError):
+        do_create_user(phone="12", actor=Actor.system())
+
+
+def test_views_run_in_the_schools_timezone(world, rf):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from tenants.middleware import _RequestScope
+    from tenants.views_base import scoped_view
+
+    @scoped_view("school:view")
+    def probe(request, scope):
+        return HttpResponse(str(timezone.get_current_timezone()))
+
+    request = rf.get("/")
+    request.user, request.session = world.hope, {}
+    request.engage = _RequestScope(request)
+    assert probe(request).content == b"Europe/London"
+    assert str(timezone.get_current_timezone()) == "UTC"
