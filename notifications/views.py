@@ -20,4 +20,6 @@ def outbox(request):
     if not can_read_outbox(request.user):
         raise PermissionDenied
     entries = list_outbox_entries(to=request.GET.get("to") or None)
-    return render(request, "notifications/outbox.html", {"entries": entries})
+    # htmx polls the list every few seconds, so a sign-in code shows up without a reload.
+    template = "notifications/_outbox_entries.html" if request.htmx else "notifications/outbox.html"
+    return render(request, template, {"entries": entries})

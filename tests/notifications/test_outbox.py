@@ -46,3 +46,12 @@ def test_outbox_page_is_off_when_providers_are_configured(db, client, settings):
     settings.ENGAGE_OUTBOX_PAGE = False
     settings.DEBUG = True
     assert client.get("/outbox/").status_code == 404
+
+
+def test_outbox_list_refreshes_by_htmx(db, client, settings):
+    settings.DEBUG = True
+    send_sms(to="+13125550142", body="Code 111222")
+    response = client.get("/outbox/", HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert content.startswith('\n<div id="outbox-entries"')
+    assert "Code 111222" in content and "<html" not in content
