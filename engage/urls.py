@@ -13,6 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("engage.api_urls")),
     path("family/", include("guardians.urls")),
-    path("outbox/", include("notifications.urls")),
+    path("", include("notifications.urls")),
     path("", include("tenants.urls")),
 ]

@@ -77,3 +77,16 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal: list[str] = []
     list_filter = ["is_active", "is_staff"]
+
+
+# Single sign-on per district: the SocialApp (client id and secret) is edited in allauth's admin;
+# this says which districts offer it. Appended separately to keep the sign-in work in one place.
+from tenants.models import DistrictSignInProvider  # noqa: E402
+
+
+@admin.register(DistrictSignInProvider)
+class DistrictSignInProviderAdmin(admin.ModelAdmin):
+    list_display = ["social_app", "district", "is_enabled", "email_domain", "created_at"]
+    list_filter = ["is_enabled", "district"]
+    list_select_related = ["social_app", "district"]
+    search_fields = ["social_app__name", "district__name", "email_domain"]

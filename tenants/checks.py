@@ -24,6 +24,9 @@ TENANT_EXEMPT_MODELS = {
     "privacy.queries scope reads by it",
     "notifications.OutboxEntry": "the embedded mode's provider sink, written before any tenant "
     "is known (sign-in codes)",
+    "notifications.Suppression": "an opt-out holds for every school that shares the address",
+    "notifications.NotificationPreference": "one attention budget per person across tenants",
+    "notifications.ProcessedWebhookEvent": "provider event ids, not tenant data",
 }
 
 SCOPE_EXEMPT_MARKER = "# scope-exempt:"

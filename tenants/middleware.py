@@ -58,7 +58,13 @@ class ScopeMiddleware:
 
 
 class RequireAdminTwoFactorMiddleware:
-    """School and district admins must set up TOTP before they can do anything else."""
+    """School and district admins must set up TOTP before they can do anything else.
+
+    Until they have a TOTP authenticator, every page outside TWO_FACTOR_SETUP_PREFIXES redirects
+    to allauth's activation page. Once they have one, allauth asks for a code at every sign-in
+    (its 2FA login stage), the session remembers the check, and `tenants.auth.MFAAdapter` keeps
+    them from removing it. Teachers, staff, viewers and guardians are not held to it.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -70,7 +76,7 @@ class RequireAdminTwoFactorMiddleware:
 
     def _must_set_up_two_factor(self, request) -> bool:
         user = request.user
-        if not user.is_authenticated or request.path.startswith(TWO_FACTOR_SETUP_PREFIXES):
+        if not user.is_authenticated or request.path_info.startswith(TWO_FACTOR_SETUP_PREFIXES):
             return False
         if request.session.get(MFA_OK_SESSION_KEY) == user.id:
             return False

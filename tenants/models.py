@@ -342,3 +342,46 @@ class GroupMember(DistrictScopedModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} in group {self.group_id}"
+
+
+class DistrictSignInProvider(DistrictScopedModel):
+    """A single sign-on provider (Google, Microsoft, Clever, OpenID Connect) a district offers.
+
+    The client id and secret live in allauth's SocialApp (admin-editable); this row says which
+    districts use that app. A platform-wide app (one Google client) may serve many districts; an
+    OpenID Connect app is usually one district's own identity provider. Single sign-on only signs
+    in people the district has already rostered (`tenants.sso`); `email_domain`, when set, limits
+    it further to addresses at that domain.
+    """
+
+    social_app = models.ForeignKey(
+        "socialaccount.SocialApp", on_delete=models.CASCADE, related_name="+"
+    )
+    is_enabled = models.BooleanField(default=True)
+    email_domain = models.CharField(
+        max_length=253,
+        blank=True,
+        help_text=_(
+            "Optional: only people with an email address at this domain, e.g. lakeside.org"
+        ),
+    )
+    created_at = models.DateTimeField(default=now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "social_app": C.NONE,
+        "is_enabled": C.NONE,
+        "email_domain": C.NONE,
+        "created_at": C.NONE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "social_app"], name="districtsigninprovider_unique_app"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.social_app_id} for district {self.district_id}"

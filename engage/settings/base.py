@@ -137,7 +137,6 @@ CELERY_TIMEZONE = "UTC"
 # a countdown longer than this (long clocks are database rows swept daily).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "tenants.User"
@@ -166,6 +165,13 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
 ACCOUNT_ADAPTER = "tenants.auth.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "tenants.auth.SocialAccountAdapter"
+MFA_ADAPTER = "tenants.auth.MFAAdapter"
+# The login form carries the district's single sign-on buttons; the code form refuses an empty
+# request (allauth's own answers it with a 500).
+ACCOUNT_FORMS = {
+    "login": "tenants.auth.LoginForm",
+    "request_login_code": "tenants.auth.RequestLoginCodeForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
@@ -186,6 +192,9 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "reset_password": "10/m/ip,3/15m/key",
 }
+# Per-IP limits and the identifier+IP lockout need the client's address, not the proxy's: behind
+# N trusted reverse proxies set TRUSTED_PROXY_COUNT=N (allauth then reads X-Forwarded-For).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Engage"
 SOCIALACCOUNT_ONLY = False
@@ -316,3 +325,18 @@ LOGGING = {
 }
 
 SENTRY_DSN = env_str("SENTRY_DSN")
+
+# --- Messaging engine (notifications) ----------------------------------------------------
+ENGAGE_DEFAULT_SENDS_PER_SECOND = env_int("ENGAGE_DEFAULT_SENDS_PER_SECOND", 100)
+ENGAGE_SEND_THREADS = env_int("ENGAGE_SEND_THREADS", 8)
+# A delivery claimed longer ago than this by a worker that never finished is checked with the
+# provider and either confirmed or released (notifications.dispatch.recover_stale_claims).
+ENGAGE_CLAIM_TIMEOUT = env_int("ENGAGE_CLAIM_TIMEOUT", 120)
+# A delivery whose send task was queued longer ago than this and is still pending is re-queued.
+ENGAGE_REQUEUE_AFTER = env_int("ENGAGE_REQUEUE_AFTER", 600)
+# A queued message not fanned out after this many seconds is fanned out by the sweeper.
+ENGAGE_FANOUT_GRACE = env_int("ENGAGE_FANOUT_GRACE", 60)
+CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+}
+CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}

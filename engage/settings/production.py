@@ -8,7 +8,9 @@ from engage.env import env_bool, env_int, env_required
 from engage.settings.base import *  # noqa: F403
 from engage.settings.base import SENTRY_DSN
 
-_required = env_required(["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"])
+# Read by tests/engage/test_compose.py and test_settings.py, so deployments and checks agree.
+REQUIRED_ENV = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
+_required = env_required(REQUIRED_ENV)
 
 DEBUG = False
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -93,14 +93,27 @@ def test_school_home_lists_the_schools_classrooms_with_counts(world, client, log
     response = client.get(reverse("tenants:school_home"))
     rows = [(c.name, c.children_count) for c in response.context["classrooms"]]
     assert rows == [("Room 1", 2), ("Room 2", 1)]
-    assert response.context["counts"] == {"schools": 1, "classrooms": 2, "children": 3, "families": 4}
+    assert response.context["counts"] == {
+        "schools": 1,
+        "classrooms": 2,
+        "children": 3,
+        "families": 4,
+    }
 
 
 def test_district_home_counts(world, client, login):
     login(world.dana)
     response = client.get(reverse("tenants:district_home"))
-    assert response.context["counts"] == {"schools": 2, "classrooms": 3, "children": 4, "families": 4}
-    assert [s.name for s in response.context["schools"]] == ["Lakeside Elementary", "Lakeside Middle"]
+    assert response.context["counts"] == {
+        "schools": 2,
+        "classrooms": 3,
+        "children": 4,
+        "families": 4,
+    }
+    assert [s.name for s in response.context["schools"]] == [
+        "Lakeside Elementary",
+        "Lakeside Middle",
+    ]
 
 
 def test_teacher_sees_only_their_classrooms(world, client, login):
@@ -114,7 +127,8 @@ def test_classroom_page_lists_children_and_guardians(world, client, login):
     response = client.get(reverse("tenants:classroom_detail", args=[world.room1.id]))
     assert response.status_code == 200
     assert [e.child.display_name for e in response.context["enrollments"]] == [
-        "Mia Alvarez", "Noah Brooks",
+        "Mia Alvarez",
+        "Noah Brooks",
     ]
     assert [t.first_name for t in response.context["teachers"]] == ["Tom"]
     assert b"no access" in response.content  # Cal's custody restriction is visible to staff
@@ -129,8 +143,9 @@ def _grow_room1(world, extra: int):
         do_link_guardian(child, parent, actor=SYSTEM)
         room = do_create_classroom(world.a1, school_year=year, name=f"Extra {i}", actor=SYSTEM)
         teacher = do_create_user(email=f"teacher{i}@example.org", actor=SYSTEM)
-        do_add_membership(teacher, role=Role.TEACHER, district=world.lakeside, classroom=room,
-                          actor=SYSTEM)
+        do_add_membership(
+            teacher, role=Role.TEACHER, district=world.lakeside, classroom=room, actor=SYSTEM
+        )
 
 
 @pytest.mark.parametrize(
@@ -142,8 +157,9 @@ def _grow_room1(world, extra: int):
         ("tenants:classroom_detail", "tom", ["room1"]),
     ],
 )
-def test_list_pages_query_count_does_not_grow(world, client, login, assert_num_queries, url_name,
-                                              person, args):
+def test_list_pages_query_count_does_not_grow(
+    world, client, login, assert_num_queries, url_name, person, args
+):
     login(world.people[person])
     url = reverse(url_name, args=[world.classrooms[a].id for a in args])
     client.get(url)
@@ -161,7 +177,9 @@ def test_staff_list_shows_school_roles_only(world, client, login):
     login(world.priya)
     response = client.get(reverse("tenants:staff_list"))
     assert [(m.user.first_name, m.role) for m in response.context["memberships"]] == [
-        ("Priya", Role.SCHOOL_ADMIN), ("Sam", Role.STAFF), ("Tina", Role.TEACHER),
+        ("Priya", Role.SCHOOL_ADMIN),
+        ("Sam", Role.STAFF),
+        ("Tina", Role.TEACHER),
         ("Tom", Role.TEACHER),
     ]
 
@@ -175,26 +193,41 @@ def test_school_admin_grants_and_revokes_a_teacher_role(world, client, login):
     )
     assert response.status_code == 302
     membership = Membership.objects.get(user=newcomer, is_active=True)
-    assert (membership.role, membership.district_id, membership.school_id, membership.classroom_id) == (
-        Role.TEACHER, world.lakeside.id, world.a1.id, world.room2.id,
+    assert (
+        membership.role,
+        membership.district_id,
+        membership.school_id,
+        membership.classroom_id,
+    ) == (
+        Role.TEACHER,
+        world.lakeside.id,
+        world.a1.id,
+        world.room2.id,
     )
     granted = AuditEvent.objects.get(action="membership.granted", target_id=str(membership.id))
     assert (granted.actor_id, granted.district_id, granted.school_id) == (
-        world.priya.id, world.lakeside.id, world.a1.id,
+        world.priya.id,
+        world.lakeside.id,
+        world.a1.id,
     )
     response = client.post(reverse("tenants:membership_revoke", args=[membership.id]))
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.is_active is False and membership.revoked_at is not None
-    assert AuditEvent.objects.filter(action="membership.revoked", target_id=str(membership.id),
-                                     actor=world.priya).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="membership.revoked", target_id=str(membership.id), actor=world.priya
+        ).count()
+        == 1
+    )
 
 
 def test_school_admin_cannot_grant_district_admin_or_outside_their_school(world, client, login):
     login(world.priya)
     do_create_user(email="newt@example.org", actor=SYSTEM)
-    response = client.post(reverse("tenants:staff_list"),
-                           {"email": "newt@example.org", "role": Role.DISTRICT_ADMIN})
+    response = client.post(
+        reverse("tenants:staff_list"), {"email": "newt@example.org", "role": Role.DISTRICT_ADMIN}
+    )
     assert response.status_code == 200
     assert "role" in response.context["form"].errors
     response = client.post(
@@ -207,8 +240,9 @@ def test_school_admin_cannot_grant_district_admin_or_outside_their_school(world,
 
 def test_grant_for_unknown_email_is_a_clear_error(world, client, login):
     login(world.priya)
-    response = client.post(reverse("tenants:staff_list"),
-                           {"email": "ghost@example.org", "role": Role.STAFF})
+    response = client.post(
+        reverse("tenants:staff_list"), {"email": "ghost@example.org", "role": Role.STAFF}
+    )
     assert response.context["form"].non_field_errors() == [
         "Nobody with that email address has an Engage account yet."
     ]

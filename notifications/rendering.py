@@ -1,0 +1,64 @@
+"""What a delivery says: the message in the recipient's language, with opt-out instructions."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape, linebreaks
+from django.utils.translation import gettext as _
+
+from notifications.models import Channel
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+SMS_MAX_CHARS = 640
+
+
+@dataclass
+class Rendered:
+    subject: str
+    body: str
+    html_body: str = ""
+    headers: dict = field(default_factory=dict)
+
+
+def unsubscribe_token(channel: str, address: str) -> str:
+    return signing.dumps({"c": channel, "a": address}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[str, str]:
+    """(channel, address) from a token; raises signing.BadSignature for a forged one."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    return data["c"], data["a"]
+
+
+def unsubscribe_url(channel: str, address: str) -> str:
+    path = reverse("notifications:unsubscribe", args=[unsubscribe_token(channel, address)])
+    return f"{settings.PUBLIC_BASE_URL}{path}"
+
+
+def render_delivery(delivery) -> Rendered:
+    message = delivery.message
+    text = message.text_for(delivery.language)
+    subject, body = text.get("subject", ""), text.get("body", "")
+    with translation.override(delivery.language):
+        if delivery.channel == Channel.SMS:
+            sms = f"{subject}\n{body}" if subject else body
+            footer = _("Reply STOP to stop texts.")
+            return Rendered(subject="", body=f"{sms[: SMS_MAX_CHARS - len(footer) - 1]}\n{footer}")
+        url = unsubscribe_url(Channel.EMAIL, delivery.address)
+        footer = _("Stop these emails: %(url)s") % {"url": url}
+        html = (
+            f'{linebreaks(escape(body))}<hr><p><a href="{escape(url)}">'
+            f"{escape(_('Unsubscribe'))}</a></p>"
+        )
+        return Rendered(
+            subject=subject,
+            body=f"{body}\n\n--\n{footer}",
+            html_body=html,
+            headers={
+                "List-Unsubscribe": f"<{url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )

@@ -1,0 +1,49 @@
+"""`manage.py bench`: choosing benchmarks, and the JSON a (tiny) run writes.
+
+The run is a real one, in a subprocess on a SQLite file of its own: the feed benchmark serves
+pages from gunicorn, which must open the same database (an in-memory test database cannot be
+shared). Its figures are not checked against targets: benchmarks print figures, tests don't time.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.engage.test_feed_queries import FAMILY_HOME_QUERIES
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_an_unknown_benchmark_is_an_error_that_names_the_known_ones():
+    with pytest.raises(CommandError) as error:
+        call_command("bench", only="feed,nope")
+    assert str(error.value) == "Unknown benchmark(s): nope. Known: feed."
+
+
+@pytest.mark.slow
+def test_a_tiny_feed_run_writes_its_figures_as_json(tmp_path):
+    out = tmp_path / "out.json"
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(ENGAGE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="engage.settings.test")
+    command = [sys.executable, "manage.py", "bench", "--only", "feed", "--scale", "tiny"]
+    command += ["--rounds", "1", "--round-seconds", "0.3", "--json", str(out)]
+    run = subprocess.run(
+        command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=240
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+    report = json.loads(out.read_text())
+    assert set(report) == {"metrics", "scale", "database", "database_name", "commit"}
+    assert (report["scale"], report["database"]) == ("tiny", "sqlite")
+    assert report["database_name"] == "engage.sqlite3"
+    assert report["commit"] is None or isinstance(report["commit"], str)
+    metrics = report["metrics"]
+    assert set(metrics) == {"feed_vs_bare_ratio", "feed_queries"}
+    assert isinstance(metrics["feed_vs_bare_ratio"], float) and metrics["feed_vs_bare_ratio"] > 0
+    assert metrics["feed_queries"] == FAMILY_HOME_QUERIES
+    assert "feed_vs_bare_ratio" in run.stdout and "WARNING" not in run.stderr

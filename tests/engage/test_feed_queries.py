@@ -1,0 +1,58 @@
+"""The guardian home page (/family/) runs a fixed number of queries, however big the family.
+
+`manage.py bench --only feed` reports the same count as its feed_queries metric.
+"""
+
+from guardians.actions import do_create_child, do_enroll_child, do_link_guardian
+from tenants.actions import do_add_membership, do_create_classroom, do_create_user
+from tenants.models import Role, SchoolYear
+from tests.world import SYSTEM
+
+# Session, user, the user's roles (scopes), children with their schools, current enrollments with
+# classrooms, the classrooms' teachers.
+FAMILY_HOME_QUERIES = 6
+
+
+def _add_child_in_a_new_classroom(world, number: int, school) -> None:
+    year = SchoolYear.objects.get(district_id=school.district_id, is_current=True)
+    classroom = do_create_classroom(
+        school, school_year=year, name=f"Room X{number}", grade_level="05", actor=SYSTEM
+    )
+    teacher = do_create_user(
+        email=f"teacher-x{number}@example.org",
+        first_name="Teacher",
+        last_name=f"X{number}",
+        actor=SYSTEM,
+    )
+    do_add_membership(
+        teacher, role=Role.TEACHER, district=school.district, classroom=classroom, actor=SYSTEM
+    )
+    child = do_create_child(school, first_name=f"Kid{number}", last_name="Alvarez", actor=SYSTEM)
+    do_enroll_child(child, classroom, actor=SYSTEM)
+    do_link_guardian(child, world.ana, actor=SYSTEM)
+
+
+def test_family_home_runs_as_many_queries_for_seven_children_as_for_two(
+    world, login, assert_num_queries
+):
+    client = login(world.ana, role=Role.GUARDIAN)
+    with assert_num_queries(FAMILY_HOME_QUERIES):
+        response = client.get("/family/")
+    assert response.status_code == 200
+    assert [card.child.first_name for card in response.context["family"].children] == [
+        "Leo",
+        "Mia",
+    ]
+
+    for number in range(5):
+        _add_child_in_a_new_classroom(world, number, world.a1 if number % 2 else world.a2)
+
+    with assert_num_queries(FAMILY_HOME_QUERIES):
+        response = client.get("/family/")
+    assert response.status_code == 200
+    cards = {card.child.first_name: card for card in response.context["family"].children}
+    assert sorted(cards) == ["Kid0", "Kid1", "Kid2", "Kid3", "Kid4", "Leo", "Mia"]
+    assert [c.name for c in cards["Kid3"].classrooms] == ["Room X3"]
+    assert [t.get_full_name() for t in cards["Kid3"].teachers] == ["Teacher X3"]
+    assert [t.get_full_name() for t in cards["Mia"].teachers] == ["Tom Turner"]
+    assert "Teacher X3" in response.text

@@ -1,0 +1,93 @@
+"""Production settings refuse to start half-configured, and pass `check --deploy` when complete.
+
+Each case runs Django in a fresh process with a stripped environment, as a server would start.
+"""
+
+import ast
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def production_required_env() -> list[str]:
+    """REQUIRED_ENV of engage.settings.production, read without importing (importing needs it)."""
+    tree = ast.parse((BASE_DIR / "engage" / "settings" / "production.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "REQUIRED_ENV" for target in node.targets
+        ):
+            return ast.literal_eval(node.value)
+    raise AssertionError("engage/settings/production.py has no REQUIRED_ENV")
+
+
+REQUIRED_ENV = production_required_env()
+
+
+def dummy_production_env() -> dict[str, str]:
+    """The four required variables, pointing at hosts that are never contacted."""
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "engage.example.org",
+        "DATABASE_URL": "postgres://engage@db.invalid:5432/engage",
+        "REDIS_URL": "redis://redis.invalid:6379/0",
+    }
+
+
+def run_production(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    stripped = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "DJANGO_SETTINGS_MODULE": "engage.settings.production",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=stripped,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+SETUP = ["-c", "import django; django.setup(); print('loaded')"]
+
+
+def test_the_required_list_is_the_four_variables():
+    assert REQUIRED_ENV == ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
+    assert set(dummy_production_env()) == set(REQUIRED_ENV)
+
+
+@pytest.mark.parametrize("missing", REQUIRED_ENV)
+def test_production_refuses_to_start_without(missing):
+    env = dummy_production_env()
+    del env[missing]
+
+    result = run_production(SETUP, env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"Production settings need these environment variables: {missing}\n" in result.stderr
+    assert "loaded" not in result.stdout
+
+
+def test_production_loads_with_exactly_the_four_variables():
+    result = run_production(SETUP, dummy_production_env())
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "loaded"
+
+
+def test_production_passes_the_deploy_check():
+    result = run_production(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], dummy_production_env()
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
