@@ -32,7 +32,7 @@ def enqueue_delivery_batches(ids: list[int]) -> int:
     return queued
 
 
-@shared_task(queue="notifications", ignore_result=True)
+@shared_task(ignore_result=True)
 def fan_out_message(message_id: int) -> None:
     """Write a queued message's deliveries, then queue the sends that are due now."""
     result = fanout.fan_out(message_id)
@@ -41,12 +41,12 @@ def fan_out_message(message_id: int) -> None:
 
 
 # acks_late: a batch redelivered after a crash claims nothing that was already claimed.
-@shared_task(queue="notifications", ignore_result=True, acks_late=True)
+@shared_task(ignore_result=True, acks_late=True)
 def send_delivery_batch(delivery_ids: list[int]) -> None:
     dispatch.send_deliveries(delivery_ids)
 
 
-@shared_task(queue="notifications", ignore_result=True)
+@shared_task(ignore_result=True)
 def sweep_outbox() -> None:
     """Every minute: release scheduled messages, fan out forgotten ones, recover crashed sends,
     build due digests, and queue every due delivery. Catches up after any outage."""

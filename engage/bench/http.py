@@ -6,6 +6,7 @@ connection and sending prepared requests, so the client spends as little of the 
 cores as it can. Every loop stops at its deadline; any answer other than 200 stops the run.
 """
 
+import itertools
 import os
 import socket
 import subprocess
@@ -108,20 +109,30 @@ def _free_port() -> int:
 
 def _wait_until_serving(server: Server, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    last = "no answer"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BenchError(f"gunicorn exited with {process.returncode}:\n{server.log_tail()}")
         try:
-            if _get_status(server, "/healthz") == 200:
+            status = _get_status(server, "/healthz")
+        except OSError as error:
+            last = str(error)
+        else:
+            if status == 200:
                 return
-        except OSError:
-            time.sleep(0.2)
-    raise BenchError(f"gunicorn did not answer within {STARTUP_TIMEOUT_SECONDS} s.")
+            last = f"answered {status}"
+        time.sleep(0.2)
+    raise BenchError(
+        f"gunicorn did not serve /healthz within {STARTUP_TIMEOUT_SECONDS} s ({last}):\n"
+        f"{server.log_tail()}"
+    )
 
 
 def _get_status(server: Server, path: str) -> int:
-    with socket.create_connection((server.host, server.port), timeout=5) as sock:
-        reader = sock.makefile("rb")
+    with (
+        socket.create_connection((server.host, server.port), timeout=5) as sock,
+        sock.makefile("rb") as reader,
+    ):
         sock.sendall(_request_bytes(server, path, cookie="", close=True))
         return _read_response(reader)[0]
 
@@ -180,32 +191,50 @@ def measure_requests_per_second(
 
 
 def _load_loop(server, requests, deadline, counts, index, errors) -> None:
-    sock = reader = None
-    sent = 0
+    connection = _KeepAliveConnection(server)
     try:
-        while time.monotonic() < deadline and not errors:
-            if sock is None:
-                sock = socket.create_connection(
-                    (server.host, server.port), timeout=SOCKET_TIMEOUT_SECONDS
-                )
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                reader = sock.makefile("rb")
-            sock.sendall(requests[sent % len(requests)])
-            status, location, closing = _read_response(reader)
+        for request in itertools.cycle(requests):
+            if time.monotonic() >= deadline or errors:
+                return
+            status, location = connection.get(request)
             if status != 200:
                 hint = " (the session is not signed in)" if "/accounts/login" in location else ""
                 errors.append(f"answered {status} {location}{hint}".rstrip())
                 return
-            sent += 1
             counts[index] += 1
-            if closing:
-                sock.close()
-                sock = None
     except OSError as error:
         errors.append(f"connection failed: {error}")
     finally:
-        if sock is not None:
-            sock.close()
+        connection.close()
+
+
+class _KeepAliveConnection:
+    """One HTTP/1.1 connection to the server, reopened when the server closes it."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.sock: socket.socket | None = None
+        self.reader = None
+
+    def get(self, request: bytes) -> tuple[int, str]:
+        """Send a prepared request; (status, Location) of the answer."""
+        if self.sock is None:
+            self.sock = socket.create_connection(
+                (self.server.host, self.server.port), timeout=SOCKET_TIMEOUT_SECONDS
+            )
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.reader = self.sock.makefile("rb")
+        self.sock.sendall(request)
+        status, location, closing = _read_response(self.reader)
+        if closing:
+            self.close()
+        return status, location
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.reader.close()
+            self.sock.close()
+            self.sock = self.reader = None
 
 
 def _request_bytes(server: Server, path: str, *, cookie: str, close: bool = False) -> bytes:

@@ -22,7 +22,9 @@ class BenchError(Exception):
 class BenchContext:
     """What a benchmark gets: the scale, the database alias, a scratch directory, the output.
 
-    `rounds` and `round_seconds` bound every timed loop, so a run always stops by itself.
+    `database` is the alias to measure (query counts, transactions); the seed writes through the
+    actions, so to the default database. `rounds` and `round_seconds` bound every timed loop, so a
+    run always stops by itself.
     """
 
     scale: str
@@ -48,9 +50,8 @@ class Benchmark:
 
     @property
     def description(self) -> str:
-        return (
-            (self.function.__doc__ or "").strip().splitlines()[0] if self.function.__doc__ else ""
-        )
+        """The first line of the function's docstring."""
+        return next(iter((self.function.__doc__ or "").strip().splitlines()), "")
 
     def run(self, context: BenchContext) -> Metrics:
         metrics = self.function(context)

@@ -12,10 +12,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from guardians.models import GuardianLink
-from tenants.checks import iter_url_patterns, view_declaration
 from notifications.actions import do_send_announcement
 from notifications.tasks import fan_out_message
 from privacy.audit import Actor
+from tenants.checks import iter_url_patterns, view_declaration
 from tenants.models import Membership, Role
 from tenants.scope import list_scopes_for_user
 
@@ -41,12 +41,15 @@ def _message_to_ana(world):
         return existing
     scope = next(s for s in list_scopes_for_user(world.priya))
     message = do_send_announcement(
-        scope, audience={"type": "guardians", "ids": [world.ana.id]},
-        content={"en": {"subject": "Trip", "body": "Bring a coat."}}, channels=["sms", "email"],
+        scope,
+        audience={"type": "guardians", "ids": [world.ana.id]},
+        content={"en": {"subject": "Trip", "body": "Bring a coat."}},
+        channels=["sms", "email"],
         actor=Actor(user=world.priya),
     )
     fan_out_message(message.id)  # the test transaction never commits: run the task by hand
     return message
+
 
 # Outsiders: (person, role) of another district, another school, another family, no access.
 OUTSIDERS = [
