@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import models
 
 from privacy.models import AuditEvent
@@ -25,8 +26,15 @@ class Actor:
 
 
 def client_ip(request) -> str | None:
-    # Behind the production proxy, REMOTE_ADDR is the proxy; gunicorn's forwarded_allow_ips and
-    # the proxy's X-Forwarded-For are set up in docs/DEPLOY.md.
+    """The client's address: behind N trusted proxies (ALLAUTH_TRUSTED_PROXY_COUNT, from
+    TRUSTED_PROXY_COUNT), the Nth address from the right of X-Forwarded-For, as allauth's rate
+    limits use it; otherwise REMOTE_ADDR."""
+    proxies = getattr(settings, "ALLAUTH_TRUSTED_PROXY_COUNT", 0)
+    forwarded = [
+        a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -54,7 +54,7 @@ def login(client):
         assert chosen, f"{user} has no such context among {[s.key for s in scopes]}"
         session = client.session
         session[SESSION_KEY] = chosen[0].key
-        session["engage_mfa_ok"] = user.id  # two-factor itself is tested in test_auth
+        session["engage_mfa_ok"] = user.id  # two-factor itself is tested in test_two_factor.py
         session.save()
         return client
 

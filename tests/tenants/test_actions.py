@@ -113,3 +113,14 @@ def test_views_run_in_the_schools_timezone(world, rf):
     request.engage = _RequestScope(request)
     assert probe(request).content == b"Europe/London"
     assert str(timezone.get_current_timezone()) == "UTC"
+
+
+def test_client_ip_behind_trusted_proxies(rf, settings):
+    from privacy.audit import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1")
+    assert client_ip(request) == "10.0.0.2"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "10.0.0.1"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    assert client_ip(request) == "198.51.100.7"

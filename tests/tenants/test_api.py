@@ -82,3 +82,13 @@ def test_schema_and_docs_are_served(world, client):
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
     assert b"cdn." not in docs.content
+
+
+def test_admin_token_needs_two_factor_set_up(world, client):
+    from allauth.mfa.models import Authenticator
+
+    token = Token.objects.create(user=world.priya)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    assert client.get("/api/v1/classrooms/", **auth).status_code == 403
+    Authenticator.objects.create(user=world.priya, type=Authenticator.Type.TOTP, data={})
+    assert client.get("/api/v1/classrooms/", **auth).json()["count"] == 2
