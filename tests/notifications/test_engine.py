@@ -32,7 +32,7 @@ def test_announcement_reaches_each_family_once_in_their_language(world, provider
     assert sms == [
         (
             "+13125550101",
-            "Excursión\nTraigan abrigo.\nResponde STOP para no recibir más mensajes.",
+            "Excursión\nTraigan abrigo.\nResponda STOP para no recibir más mensajes.",
             "MGplatform",
         ),
         ("+13125550102", "Field trip\nBring a coat.\nReply STOP to stop texts.", "MGplatform"),

@@ -1,0 +1,48 @@
+"""English and Spanish from the start: every string is translated, pages follow the person."""
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+PO = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
+
+
+def po_entries(text: str):
+    for block in text.split("\n\n"):
+        if "msgid" not in block or block.lstrip().startswith("#~"):
+            continue
+        msgid = "".join(
+            re.findall(r'^(?:msgid|msgid_plural)? ?"(.*)"$', block.split("msgstr")[0], re.M)
+        )
+        msgstrs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"((?:\n".*")*)', block, re.M)
+        yield (
+            block,
+            msgid,
+            ["".join([first, *re.findall(r'"(.*)"', rest)]) for first, rest in msgstrs],
+        )
+
+
+def test_every_string_has_a_spanish_translation():
+    untranslated = [
+        msgid
+        for block, msgid, strs in po_entries(PO.read_text())
+        if msgid and (not all(strs) or "#, fuzzy" in block)
+    ]
+    assert untranslated == []
+
+
+def test_compiled_catalogue_is_newer_than_the_sources():
+    assert PO.with_suffix(".mo").stat().st_mtime >= PO.stat().st_mtime
+
+
+def test_spanish_speaker_reads_spanish_pages(world, client, login):
+    login(world.ana)
+    content = client.get("/family/").content.decode()
+    assert "Hola, Ana" in content and "Mi familia" in content and "Cerrar sesión" in content
+
+
+def test_language_switch_for_anonymous_visitors(db, client):
+    client.post("/i18n/setlang/", {"language": "es", "next": "/accounts/login/"})
+    content = client.get("/accounts/login/").content.decode()
+    assert '<html lang="es">' in content and "Iniciar sesión en Engage" in content
