@@ -77,13 +77,16 @@ def get_audience_reach(district_id: int, audience: dict, channels: list[str]) ->
         else nobody
     )
     counts = users.aggregate(
-        families=Count("id"),
-        sms=Count("id", filter=sms_ok),
-        email=Count("id", filter=email_ok),
-        reachable=Count("id", filter=sms_ok | email_ok),
+        n_families=Count("id"),
+        n_sms=Count("id", filter=sms_ok),
+        n_email=Count("id", filter=email_ok),
+        n_reachable=Count("id", filter=sms_ok | email_ok),
     )
     return Reach(
-        counts["families"], counts["sms"], counts["email"], counts["families"] - counts["reachable"]
+        counts["n_families"],
+        counts["n_sms"],
+        counts["n_email"],
+        counts["n_families"] - counts["n_reachable"],
     )
 
 
