@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -150,9 +150,6 @@ def _send_group(channel, deliveries, senders, result: BatchResult) -> None:
             return delivery, provider.send(outgoing_for(delivery, sender)), None
         except (TransientProviderError, PermanentProviderError) as error:
             return delivery, None, error
-        finally:
-            if provider.thread_safe:
-                close_old_connections()
 
     if provider.thread_safe and len(deliveries) > 1:
         with ThreadPoolExecutor(max_workers=settings.ENGAGE_SEND_THREADS) as pool:
@@ -225,39 +222,57 @@ def suppress(channel: str, address: str, reason: str, *, detail: str = "") -> No
 
 
 def recover_stale_claims(older_than_seconds: int | None = None) -> dict[str, int]:
-    """Resolve deliveries left in `sending` by a worker that died: sent, or released."""
+    """Resolve deliveries left in `sending` by a worker that died: sent, or released.
+
+    Each row is locked while the provider is asked, and re-checked under the lock, so two
+    sweepers at once never both resolve (and so resend) the same delivery.
+    """
     timeout = (
         older_than_seconds if older_than_seconds is not None else settings.ENGAGE_CLAIM_TIMEOUT
     )
     cutoff = timezone.now() - datetime.timedelta(seconds=timeout)
-    stale = list(
-        Delivery.objects.filter(
-            status=Delivery.Status.SENDING, claimed_at__lt=cutoff
-        ).select_related("message", "recipient")[:1000]
+    stale_ids = list(
+        Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:1000]
     )
     counts = {"confirmed": 0, "released": 0}
-    senders = _senders({d.district_id for d in stale})
-    for delivery in stale:
+    for delivery_id in stale_ids:
+        outcome = _recover_one(delivery_id, cutoff)
+        if outcome:
+            counts[outcome] += 1
+    return counts
+
+
+def _recover_one(delivery_id: int, cutoff) -> str | None:
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(id=delivery_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+            .select_related("message", "recipient")
+            .first()
+        )
+        if delivery is None:
+            return None  # another sweeper has it, or it finished meanwhile
         provider = get_provider(delivery.channel)
-        outgoing = outgoing_for(delivery, senders[delivery.district_id][0])
-        since = delivery.claimed_at - datetime.timedelta(minutes=5)
+        sender = _senders([delivery.district_id])[delivery.district_id][0]
         try:
-            provider_id = provider.find_sent(outgoing, since)
+            provider_id = provider.find_sent(
+                outgoing_for(delivery, sender), delivery.claimed_at - datetime.timedelta(minutes=5)
+            )
         except TransientProviderError:
-            continue  # ask again on the next sweep
+            return None  # ask again on the next sweep
         if provider_id:
             _finish(delivery, Delivery.Status.SENT, provider=provider.name, provider_id=provider_id)
-            counts["confirmed"] += 1
-        else:
-            Delivery.objects.filter(id=delivery.id, status=Delivery.Status.SENDING).update(
-                status=Delivery.Status.PENDING,
-                status_rank=0,
-                claimed_at=None,
-                enqueued_at=None,
-                updated_at=timezone.now(),
-            )
-            counts["released"] += 1
-    return counts
+            return "confirmed"
+        Delivery.objects.filter(id=delivery.id, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING,
+            status_rank=0,
+            claimed_at=None,
+            enqueued_at=None,
+            updated_at=timezone.now(),
+        )
+        return "released"
 
 
 def take_due_delivery_ids(limit: int = 50_000, now=None) -> list[int]:

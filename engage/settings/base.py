@@ -341,6 +341,9 @@ ENGAGE_REQUEUE_AFTER = env_int("ENGAGE_REQUEUE_AFTER", 600)
 # A queued message not fanned out after this many seconds is fanned out by the sweeper.
 ENGAGE_FANOUT_GRACE = env_int("ENGAGE_FANOUT_GRACE", 60)
 CELERY_BEAT_SCHEDULE = {
-    "notifications-sweep": {"task": "notifications.tasks.sweep_outbox", "schedule": 60.0},
+    "notifications-sweep": {
+        "task": "notifications.tasks.sweep_outbox",
+        "schedule": float(env_int("ENGAGE_SWEEP_SECONDS", 60)),
+    },
 }
 CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}

@@ -1,7 +1,12 @@
-"""Test settings: SQLite by default, PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set."""
+"""Test settings: SQLite by default, PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set.
 
+Worker processes started by the fault tests use these settings too, told by ENGAGE_TEST_*
+variables which test database, broker and fake provider server to use.
+"""
+
+from engage.env import env_str
 from engage.settings.base import *  # noqa: F403
-from engage.settings.base import REDIS_URL
+from engage.settings.base import DATABASES, REDIS_URL, VAR_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; prod is Argon2
@@ -18,3 +23,21 @@ ENGAGE_OUTBOX_PAGE = True
 SMS_ENABLED = False
 SENDGRID_ENABLED = False
 WHITENOISE_AUTOREFRESH = True
+
+# SQLite tests use a file, so that worker processes of the fault tests can share it.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-engage.sqlite3")}
+
+# --- For worker processes started by tests (tests/fakes/services.py) -----------------------
+if env_str("ENGAGE_TEST_DB_NAME"):
+    DATABASES["default"]["NAME"] = env_str("ENGAGE_TEST_DB_NAME")
+if env_str("ENGAGE_TEST_BROKER_URL"):
+    CELERY_BROKER_URL = env_str("ENGAGE_TEST_BROKER_URL")
+    CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 5}
+if env_str("ENGAGE_TEST_PROVIDERS_URL"):
+    SMS_ENABLED = SENDGRID_ENABLED = True
+    TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN = "ACfake", "fake-auth-token-0123456789abcdef"
+    TWILIO_MESSAGING_SERVICE_SID = "MGplatform"
+    SENDGRID_API_KEY = "SG.fake"
+    TWILIO_API_BASE_URL = SENDGRID_API_BASE_URL = env_str("ENGAGE_TEST_PROVIDERS_URL")
