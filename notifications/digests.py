@@ -40,7 +40,7 @@ def build_due_digests(now=None) -> int:
     for recipient_id, channel in list(due):
         with transaction.atomic():
             held = list(
-                Delivery.objects.select_for_update(skip_locked=True)
+                Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(
                     recipient_id=recipient_id,
                     channel=channel,

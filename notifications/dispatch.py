@@ -247,7 +247,7 @@ def recover_stale_claims(older_than_seconds: int | None = None) -> dict[str, int
 def _recover_one(delivery_id: int, cutoff) -> str | None:
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(id=delivery_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
             .select_related("message", "recipient")
             .first()

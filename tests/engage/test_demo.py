@@ -115,20 +115,6 @@ DEMO_PEOPLE = [
     ("beatrice.lund@riverbend.example", Role.VIEWER, "Beatrice"),
 ]
 
-# Strict, so that once the page header names the signed-in person this fails as "XPASS" and
-# the mark is removed.
-NAME_NOT_ON_PAGE = pytest.mark.xfail(
-    strict=True,
-    reason="school, district and overview pages do not show the signed-in person's name yet",
-)
-NAMED_ON_HOME = [
-    person
-    if person[1] in {Role.TEACHER, Role.GUARDIAN}
-    else pytest.param(*person, marks=NAME_NOT_ON_PAGE)
-    for person in DEMO_PEOPLE
-]
-
-
 def _sign_in(client, printout: str, email: str, role: str) -> None:
     """Sign in through allauth's form as the printout says, with the TOTP stage for admins."""
     sign_ins = _printed_sign_ins(printout)
@@ -156,7 +142,7 @@ def test_demo_person_signs_in_and_lands_on_their_home(client, printout, email, r
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("email", "role", "name"), NAMED_ON_HOME)
+@pytest.mark.parametrize(("email", "role", "name"), DEMO_PEOPLE)
 def test_demo_person_home_page_names_them(client, printout, email, role, name):
     _sign_in(client, printout, email, role)
     client.get("/", follow=True)  # shows, and so uses up, the "Successfully signed in as" message

@@ -94,7 +94,8 @@ class CeleryProcess:
         self.args = [sys.executable, "-m", "celery", "-A", "engage", *args]
         self.env = env
         self.process = None
-        self.log = tempfile.NamedTemporaryFile(prefix="celery-", suffix=".log", delete=False)
+        # Kept open for the child's lifetime (its stdout); read back by output().
+        self.log = tempfile.NamedTemporaryFile(prefix="celery-", suffix=".log", delete=False)  # noqa: SIM115
 
     def start(self) -> "CeleryProcess":
         self.process = subprocess.Popen(

@@ -18,7 +18,7 @@ def test_bodies_go_first_and_the_compliance_log_stays(world):
         recent = send(
             world.lakeside, {"type": "guardians", "ids": [world.ben.id]}, channels=["email"]
         )
-    bodies_before, logs_before = default_cutoffs(NOW)
+    bodies_before, _logs_before = default_cutoffs(NOW)
     assert purge_message_bodies(older_than=bodies_before) == 1
     assert purge_message_bodies(older_than=bodies_before) == 0  # idempotent
     old.refresh_from_db()
