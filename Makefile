@@ -44,7 +44,7 @@ $(STAMP): requirements/dev.txt
 		echo "       or point at one: make install PYTHON=/path/to/python3.12" >&2; \
 		exit 1; }
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
-	$(UV) pip sync --python $(PY) requirements/dev.txt
+	$(UV) pip sync --compile-bytecode --python $(PY) requirements/dev.txt
 	@touch $@
 
 test: install

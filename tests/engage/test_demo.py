@@ -115,6 +115,7 @@ DEMO_PEOPLE = [
     ("beatrice.lund@riverbend.example", Role.VIEWER, "Beatrice"),
 ]
 
+
 def _sign_in(client, printout: str, email: str, role: str) -> None:
     """Sign in through allauth's form as the printout says, with the TOTP stage for admins."""
     sign_ins = _printed_sign_ins(printout)
