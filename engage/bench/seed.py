@@ -186,20 +186,25 @@ def _seed_classrooms(scale: Scale, school: School, year) -> list[Classroom]:
     return classrooms
 
 
-def _seed_families(scale: Scale, district: District, classrooms_by_school) -> None:
-    """Families by bulk insert. Family f lives at school f mod schools; siblings share a school
-    and sit in different classrooms."""
+def _place_children(scale: Scale, classrooms_by_school) -> list[tuple[int, Child, Classroom]]:
+    """[(family, child, classroom)]: family f lives at school f mod schools; siblings share a
+    school and sit in different classrooms."""
     seats = [0] * len(classrooms_by_school)
-    children, placements = [], []
+    placements = []
     for family in range(scale.families):
         school_index = family % len(classrooms_by_school)
         classrooms = classrooms_by_school[school_index]
         for sibling in range(2 if family < scale.two_child_families else 1):
             classroom = classrooms[seats[school_index] % len(classrooms)]
             seats[school_index] += 1
-            children.append(_child(family, sibling, classroom))
-            placements.append((family, classroom))
-    Child.objects.bulk_create(children, batch_size=BATCH_SIZE)
+            placements.append((family, _child(family, sibling, classroom), classroom))
+    return placements
+
+
+def _seed_families(scale: Scale, district: District, classrooms_by_school) -> None:
+    """Children, enrollments, guardians, their roles and links, by bulk insert."""
+    placements = _place_children(scale, classrooms_by_school)
+    Child.objects.bulk_create([child for _, child, _ in placements], batch_size=BATCH_SIZE)
     Enrollment.objects.bulk_create(
         [
             Enrollment(
@@ -208,7 +213,7 @@ def _seed_families(scale: Scale, district: District, classrooms_by_school) -> No
                 classroom=classroom,
                 child=child,
             )
-            for child, (_, classroom) in zip(children, placements, strict=True)
+            for _, child, classroom in placements
         ],
         batch_size=BATCH_SIZE,
     )
@@ -223,7 +228,7 @@ def _seed_families(scale: Scale, district: District, classrooms_by_school) -> No
     GuardianLink.objects.bulk_create(
         [
             _link(child, guardians[2 * family + parent])
-            for child, (family, _) in zip(children, placements, strict=True)
+            for family, child, _ in placements
             for parent in (0, 1)
         ],
         batch_size=BATCH_SIZE,

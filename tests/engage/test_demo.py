@@ -1,10 +1,12 @@
 """The demo seed: idempotent, and every demo person can sign in and reach their home page."""
 
+import datetime
 import re
 import time
 from io import StringIO
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core.management import CommandError, call_command
@@ -196,3 +198,40 @@ def test_demo_totp_refuses_outside_debug(printout, settings):
 
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("demo_totp", "diane.okafor@riverbend.example")
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 23, 15, 0, tzinfo=datetime.UTC), tick=True)
+def test_demo_teacher_announcement_reaches_the_family(
+    client, printout, django_capture_on_commit_callbacks
+):
+    """A teacher sends a class announcement; the family reads it in the outbox and the inbox;
+    the delivery report shows it. (Mid-morning in the district: outside quiet hours.)"""
+    from notifications.models import Message
+
+    _sign_in(client, printout, "tara.brooks@riverbend.example", Role.TEACHER)
+    room = Classroom.objects.get(name="Room 1", school__slug="elementary")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/messages/new/",
+            {
+                "audience_type": "classrooms",
+                "classroom_ids": [room.id],
+                "channels": ["email"],
+                "subject": "Library day",
+                "body": "Bring your library book on Thursday.",
+                "subject_es": "Día de biblioteca",
+                "body_es": "Traigan el libro el jueves.",
+            },
+        )
+    message = Message.objects.get(author__email="tara.brooks@riverbend.example")
+    assert response.url == f"/messages/{message.id}/"
+    spanish = OutboxEntry.objects.get(to="lucia.hernandez@riverbend.example")
+    assert spanish.subject == "Día de biblioteca"
+    assert "Traigan el libro el jueves." in spanish.body
+    report = client.get(response.url).context["report"]
+    assert report["email"]["sent"] == message.recipients_count == 3
+    client.logout()
+    _sign_in(client, printout, "lucia.hernandez@riverbend.example", Role.GUARDIAN)
+    inbox = client.get("/inbox/").content.decode()
+    assert "Día de biblioteca" in inbox
+    assert "Traigan el libro el jueves." in client.get(f"/inbox/{message.id}/").content.decode()
