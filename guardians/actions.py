@@ -3,9 +3,11 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from engage import versioned_cache
 from guardians.models import Child, Enrollment, GuardianLink
 from privacy.audit import Actor, record_audit_event
 from tenants.actions import ActionError, do_add_membership
+from tenants.cache_keys import family_dependency
 from tenants.models import Classroom, Role, School, User
 
 
@@ -44,6 +46,7 @@ def do_enroll_child(child: Child, classroom: Classroom, *, actor: Actor) -> Enro
         defaults={"district_id": classroom.district_id, "school_id": classroom.school_id},
     )
     if created:
+        _bump_families_of(child)
         record_audit_event(
             actor=actor,
             action="child.enrolled",
@@ -51,6 +54,12 @@ def do_enroll_child(child: Child, classroom: Classroom, *, actor: Actor) -> Enro
             metadata={"child_id": child.id, "classroom_id": classroom.id},
         )
     return enrollment
+
+
+def _bump_families_of(child: Child) -> None:
+    """The guardians' cached family pages show this child: they are now stale."""
+    guardian_ids = GuardianLink.objects.filter(child=child).values_list("guardian_id", flat=True)
+    versioned_cache.bump(*(family_dependency(g) for g in guardian_ids))
 
 
 @transaction.atomic
@@ -76,6 +85,7 @@ def do_link_guardian(
         },
     )
     if created:
+        versioned_cache.bump(family_dependency(guardian.id))
         do_add_membership(guardian, role=Role.GUARDIAN, district=child.district, actor=actor)
         record_audit_event(
             actor=actor,
@@ -92,6 +102,7 @@ def do_set_guardian_access(link: GuardianLink, *, has_access: bool, actor: Actor
     """Set or lift the custody "no access" flag on a guardian link."""
     link.has_access = has_access
     link.save(update_fields=["has_access"])
+    versioned_cache.bump(family_dependency(link.guardian_id))
     record_audit_event(
         actor=actor,
         action="guardian.access_changed",

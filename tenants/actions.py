@@ -9,8 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engage import versioned_cache
 from privacy.audit import Actor, record_audit_event
 from tenants import roles
+from tenants.cache_keys import classroom_dependency, memberships_dependency
 from tenants.models import (
     Classroom,
     District,
@@ -150,6 +152,7 @@ def do_add_membership(
         defaults={"granted_by": actor.user},
     )
     if created:
+        _bump_membership(membership)
         record_audit_event(
             actor=actor,
             action="membership.granted",
@@ -158,6 +161,14 @@ def do_add_membership(
             metadata={"role": role, "user_id": user.id},
         )
     return membership
+
+
+def _bump_membership(membership: Membership) -> None:
+    """Cached scopes of the person, and pages naming a classroom's teachers, are now stale."""
+    names = [memberships_dependency(membership.user_id)]
+    if membership.classroom_id:
+        names.append(classroom_dependency(membership.classroom_id))
+    versioned_cache.bump(*names)
 
 
 def _check_role_placement(role, district, school, classroom) -> None:
@@ -206,6 +217,7 @@ def do_revoke_membership(scope: Scope, membership: Membership, *, actor: Actor) 
     membership.is_active = False
     membership.revoked_at = timezone.now()
     membership.save(update_fields=["is_active", "revoked_at"])
+    _bump_membership(membership)
     record_audit_event(
         actor=actor,
         action="membership.revoked",

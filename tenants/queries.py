@@ -67,12 +67,17 @@ def access_membership(scope: Scope, membership_id: int) -> Membership:
 
 def list_teachers_by_classroom(scope: Scope, classroom_ids) -> dict[int, list[User]]:
     """{classroom_id: [teacher, ...]} for the given classrooms of the scope's district."""
-    rows = Membership.objects.filter(
-        district_id=scope.district.id,
-        role=Role.TEACHER,
-        is_active=True,
-        classroom_id__in=list(classroom_ids),
-    ).select_related("user")
+    rows = (
+        Membership.objects.filter(
+            district_id=scope.district.id,
+            role=Role.TEACHER,
+            is_active=True,
+            classroom_id__in=list(classroom_ids),
+        )
+        .select_related("user")
+        .only("classroom_id", "user__id", "user__first_name", "user__last_name")
+        .order_by("user__last_name", "user__first_name", "id")
+    )
     teachers: dict[int, list[User]] = {}
     for membership in rows:
         teachers.setdefault(membership.classroom_id, []).append(membership.user)

@@ -13,7 +13,9 @@ from itertools import groupby
 
 from django.db.models import QuerySet
 
+from engage import versioned_cache
 from tenants import roles
+from tenants.cache_keys import district_dependency, memberships_dependency
 from tenants.models import Classroom, District, Membership, School, User
 
 SESSION_KEY = "engage_context"
@@ -93,6 +95,35 @@ def context_key(role: str, district_id: int, school_id: int | None) -> str:
 
 
 def list_scopes_for_user(user: User) -> list[Scope]:
+    """Every context the user may act in, most powerful first.
+
+    Cached per person until their memberships (or a district of theirs) change."""
+    contexts = versioned_cache.get_or_build(
+        f"scopes:{user.id}",
+        lambda: _build_contexts(user),
+        known_dependencies=[memberships_dependency(user.id)],
+        timeout=3600,
+    )
+    return [
+        Scope(
+            user=user,
+            role=role,
+            district=district,
+            school=school,
+            classroom_ids=classrooms,
+            capabilities=roles.capabilities_for(role),
+        )
+        for role, district, school, classrooms in contexts
+    ]
+
+
+def _build_contexts(user: User):
+    scopes = _query_scopes_for_user(user)
+    contexts = [(s.role, s.district, s.school, s.classroom_ids) for s in scopes]
+    return contexts, [district_dependency(s.district.id) for s in scopes]
+
+
+def _query_scopes_for_user(user: User) -> list[Scope]:
     """Every context the user may act in, most powerful first. One query."""
     memberships = (
         Membership.objects.filter(user=user, is_active=True)  # scoping root: the user's own roles
