@@ -142,11 +142,13 @@ def send_deliveries(delivery_ids) -> BatchResult:
 
 def _send_group(channel, deliveries, senders, result: BatchResult) -> None:
     provider = get_provider(channel)
+    for district_id in {d.district_id for d in deliveries}:
+        count = sum(1 for d in deliveries if d.district_id == district_id)
+        ratelimit.take(f"{district_id}:{channel}", senders[district_id][1], count)
 
     def send_one(delivery):
-        sender, rate = senders[delivery.district_id]
-        ratelimit.take(delivery.district_id, rate)
         try:
+            sender = senders[delivery.district_id][0]
             return delivery, provider.send(outgoing_for(delivery, sender)), None
         except (TransientProviderError, PermanentProviderError) as error:
             return delivery, None, error
@@ -156,29 +158,50 @@ def _send_group(channel, deliveries, senders, result: BatchResult) -> None:
             outcomes = list(pool.map(send_one, deliveries))
     else:
         outcomes = [send_one(d) for d in deliveries]
-    for delivery, provider_id, error in outcomes:
-        _record_outcome(delivery, provider.name, provider_id, error, result)
+    sent = [(delivery, provider_id) for delivery, provider_id, error in outcomes if error is None]
+    _finish_sent(sent, provider.name)
+    result.sent += len(sent)
+    result.ids.extend(delivery.id for delivery, _ in sent)
+    for delivery, _provider_id, error in outcomes:
+        if error is not None:
+            _record_failure(delivery, provider.name, error, result)
 
 
-def _record_outcome(delivery, provider_name, provider_id, error, result: BatchResult) -> None:
-    if error is None:
-        _finish(delivery, Delivery.Status.SENT, provider=provider_name, provider_id=provider_id)
-        result.sent += 1
-        result.ids.append(delivery.id)
-    elif isinstance(error, TransientProviderError) and delivery.attempts < MAX_ATTEMPTS:
+def _finish_sent(sent, provider_name: str) -> None:
+    """Mark a batch sent in one statement (only rows still claimed by this sender)."""
+    if not sent:
+        return
+    now = timezone.now()
+    rows = [
+        Delivery(
+            id=delivery.id,
+            status=Delivery.Status.SENT,
+            status_rank=STATUS_RANK[Delivery.Status.SENT],
+            provider=provider_name,
+            provider_message_id=provider_id or "",
+            sent_at=now,
+            updated_at=now,
+        )
+        for delivery, provider_id in sent
+    ]
+    Delivery.objects.filter(status=Delivery.Status.SENDING).bulk_update(
+        rows, ["status", "status_rank", "provider", "provider_message_id", "sent_at", "updated_at"]
+    )
+
+
+def _record_failure(delivery, provider_name, error, result: BatchResult) -> None:
+    if isinstance(error, TransientProviderError) and delivery.attempts < MAX_ATTEMPTS:
         _release(delivery, error)
         result.retried += 1
-    else:
-        reason = getattr(error, "suppress_reason", "")
-        if reason:
-            suppress(
-                delivery.channel, delivery.address, reason, detail=f"{provider_name} {error.code}"
-            )
-        _finish(delivery, Delivery.Status.FAILED, error_code=error.code, error=str(error))
-        result.failed += 1
-        logger.info(
-            "notifications.delivery.failed", extra={"delivery_id": delivery.id, "code": error.code}
-        )
+        return
+    reason = getattr(error, "suppress_reason", "")
+    if reason:
+        suppress(delivery.channel, delivery.address, reason, detail=f"{provider_name} {error.code}")
+    _finish(delivery, Delivery.Status.FAILED, error_code=error.code, error=str(error))
+    result.failed += 1
+    logger.info(
+        "notifications.delivery.failed", extra={"delivery_id": delivery.id, "code": error.code}
+    )
 
 
 def _finish(delivery, status, *, provider="", provider_id="", error_code="", error="") -> None:
