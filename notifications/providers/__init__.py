@@ -6,7 +6,6 @@ when SENDGRID_API_KEY is set; otherwise messages land in the local outbox (Outbo
 
 from django.conf import settings
 
-from notifications.models import Channel
 from notifications.providers.base import Provider
 
 
@@ -31,4 +30,4 @@ def get_sms_provider() -> Provider:
 
 
 def get_provider(channel: str) -> Provider:
-    return get_sms_provider() if channel == Channel.SMS else get_email_provider()
+    return get_sms_provider() if channel == "sms" else get_email_provider()

@@ -4,11 +4,7 @@ They use free ports on 127.0.0.1 and never touch the machine's own Redis.
 """
 
 import os
-import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,13 +12,9 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+from engage.bench.processes import ROOT, celery_beat, celery_worker, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["RedisServer", "beat", "free_port", "wait_for", "worker", "worker_env"]
 
 
 class RedisServer:
@@ -87,71 +79,12 @@ def worker_env(broker_url: str, providers_url: str, **extra) -> dict:
     return env
 
 
-class CeleryProcess:
-    """`celery -A engage worker` (or beat) in its own process group, killable with SIGKILL."""
-
-    def __init__(self, env: dict, *args: str):
-        self.args = [sys.executable, "-m", "celery", "-A", "engage", *args]
-        self.env = env
-        self.process = None
-        # Kept open for the child's lifetime (its stdout); read back by output().
-        self.log = tempfile.NamedTemporaryFile(prefix="celery-", suffix=".log", delete=False)  # noqa: SIM115
-
-    def start(self) -> "CeleryProcess":
-        self.process = subprocess.Popen(
-            self.args,
-            env=self.env,
-            cwd=ROOT,
-            start_new_session=True,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        return self
-
-    def output(self) -> str:
-        return Path(self.log.name).read_text()[-4000:]
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: the main process and its pool children."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+def worker(env: dict, concurrency: int = 2):
+    return celery_worker(env, concurrency=concurrency, log_level="INFO")
 
 
-def worker(env: dict, concurrency: int = 2) -> CeleryProcess:
-    return CeleryProcess(
-        env,
-        "worker",
-        "-Q",
-        "notifications,default",
-        "-c",
-        str(concurrency),
-        "-l",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "--without-heartbeat",
-        "-P",
-        "prefork",
-    )
-
-
-def beat(env: dict, schedule_dir: Path) -> CeleryProcess:
-    return CeleryProcess(env, "beat", "-l", "WARNING", "-s", str(schedule_dir / "beat-schedule"))
+def beat(env: dict, schedule_dir: Path):
+    return celery_beat(env, schedule_dir)
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):
