@@ -153,7 +153,11 @@ def _send_group(channel, deliveries, senders, result: BatchResult) -> None:
         except (TransientProviderError, PermanentProviderError) as error:
             return delivery, None, error
 
-    if provider.thread_safe and len(deliveries) > 1:
+    if provider.batches:
+        messages = [outgoing_for(d, senders[d.district_id][0]) for d in deliveries]
+        results = provider.send_many(messages)
+        outcomes = [(d, pid, err) for d, (pid, err) in zip(deliveries, results, strict=True)]
+    elif provider.thread_safe and len(deliveries) > 1:
         with ThreadPoolExecutor(max_workers=settings.ENGAGE_SEND_THREADS) as pool:
             outcomes = list(pool.map(send_one, deliveries))
     else:

@@ -17,7 +17,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -188,6 +188,16 @@ def fan_out(message_id: int, now=None) -> FanoutResult | None:
     return result
 
 
+def _copy_deliveries(deliveries: list[Delivery]) -> None:
+    """PostgreSQL COPY: several times faster than INSERT for a district-wide announcement."""
+    fields = [f for f in Delivery._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for delivery in deliveries:
+            copy.write_row([getattr(delivery, f.attname) for f in fields])
+
+
 def due_now_ids(message_id: int, now) -> list[int]:
     """The deliveries of a just-fanned-out message to queue at once."""
     return list(
@@ -211,6 +221,9 @@ def stale_queued_message_ids(grace_seconds: int, now=None) -> list[int]:
 
 def _write(message, users, now, result: FanoutResult) -> None:
     deliveries = plan_deliveries(message, users, now)
-    Delivery.objects.bulk_create(deliveries, batch_size=CHUNK)
+    if connection.vendor == "postgresql":
+        _copy_deliveries(deliveries)
+    else:
+        Delivery.objects.bulk_create(deliveries, batch_size=CHUNK)
     result.recipients += len({d.recipient_id for d in deliveries})
     result.deliveries += len(deliveries)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from notifications.models import Channel
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+UNSUBSCRIBE_TOKEN = "-engage_unsubscribe_url-"
 SMS_MAX_CHARS = 640
 
 
@@ -21,6 +22,7 @@ class Rendered:
     body: str
     html_body: str = ""
     headers: dict = field(default_factory=dict)
+    substitutions: dict = field(default_factory=dict)
 
 
 def unsubscribe_token(channel: str, address: str) -> str:
@@ -47,10 +49,12 @@ def render_delivery(delivery) -> Rendered:
             sms = f"{subject}\n{body}" if subject else body
             footer = _("Reply STOP to stop texts.")
             return Rendered(subject="", body=f"{sms[: SMS_MAX_CHARS - len(footer) - 1]}\n{footer}")
+        # The body is the same for every recipient but for the unsubscribe link: a token filled
+        # in per recipient, so a provider can send one batch for many recipients.
         url = unsubscribe_url(Channel.EMAIL, delivery.address)
-        footer = _("Stop these emails: %(url)s") % {"url": url}
+        footer = _("Stop these emails: %(url)s") % {"url": UNSUBSCRIBE_TOKEN}
         html = (
-            f'{linebreaks(escape(body))}<hr><p><a href="{escape(url)}">'
+            f'{linebreaks(escape(body))}<hr><p><a href="{UNSUBSCRIBE_TOKEN}">'
             f"{escape(_('Unsubscribe'))}</a></p>"
         )
         return Rendered(
@@ -61,4 +65,5 @@ def render_delivery(delivery) -> Rendered:
                 "List-Unsubscribe": f"<{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
+            substitutions={UNSUBSCRIBE_TOKEN: url},
         )

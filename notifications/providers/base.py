@@ -1,7 +1,7 @@
 """The provider interface: one outgoing message in, a provider message id out."""
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,16 @@ class OutgoingMessage:
     html_body: str = ""
     headers: dict = field(default_factory=dict)
     sender: Sender = field(default_factory=Sender)
+    # Per-recipient values of tokens in body / html_body (the unsubscribe link): a provider that
+    # sends a batch in one call (SendGrid personalizations) fills them in per recipient.
+    substitutions: dict = field(default_factory=dict)
+
+    def resolved(self) -> "OutgoingMessage":
+        """The same message with its tokens replaced (for one-at-a-time providers)."""
+        body, html = self.body, self.html_body
+        for token, value in self.substitutions.items():
+            body, html = body.replace(token, value), html.replace(token, value)
+        return replace(self, body=body, html_body=html, substitutions={})
 
 
 class ProviderError(Exception):
@@ -52,6 +62,20 @@ class Provider:
     def send(self, message: OutgoingMessage) -> str:
         """Hand the message to the provider; returns its message id."""
         raise NotImplementedError
+
+    def send_many(
+        self, messages: list[OutgoingMessage]
+    ) -> list[tuple[str | None, Exception | None]]:
+        """Send several; (provider id, None) or (None, error) for each, in order."""
+        results = []
+        for message in messages:
+            try:
+                results.append((self.send(message), None))
+            except ProviderError as error:
+                results.append((None, error))
+        return results
+
+    batches = False  # True when send_many makes fewer calls than messages
 
     def find_sent(self, message: OutgoingMessage, since: datetime.datetime) -> str | None:
         """The provider's id for `message` if it already accepted it (crash recovery)."""

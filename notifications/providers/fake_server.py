@@ -136,27 +136,38 @@ class Handler(BaseHTTPRequestHandler):
         return self._json(201, message)
 
     def _sendgrid_send(self, payload):
-        personalization = payload["personalizations"][0]
-        to = personalization["to"][0]["email"]
-        failure = self.state.take_failure(to)
-        if failure:
-            status, _code = failure
-            return self._json(status, {"errors": [{"message": f"fake error {status}"}]})
+        personalizations = payload["personalizations"]
+        recipients = [p["to"][0]["email"] for p in personalizations]
+        for to in recipients:
+            failure = self.state.take_failure(to)
+            if failure:
+                status, _code = failure
+                return self._json(status, {"errors": [{"message": f"fake error {status}"}]})
         msg_id = f"sg{next(self.state.counter)}"
-        custom = payload.get("custom_args") or personalization.get("custom_args") or {}
-        headers = {**payload.get("headers", {}), **personalization.get("headers", {})}
-        record = {
-            "msg_id": msg_id,
-            "to": to,
-            "subject": payload.get("subject", ""),
-            "from": payload.get("from", {}),
-            "reply_to": payload.get("reply_to", {}),
-            "content": payload.get("content", []),
-            "headers": headers,
-            "reference": custom.get("engage_ref", ""),
-        }
+        records = []
+        for personalization, to in zip(personalizations, recipients, strict=True):
+            custom = {**payload.get("custom_args", {}), **personalization.get("custom_args", {})}
+            substitutions = personalization.get("substitutions", {})
+            content = []
+            for part in payload.get("content", []):
+                value = part["value"]
+                for token, replacement in substitutions.items():
+                    value = value.replace(token, replacement)
+                content.append({"type": part["type"], "value": value})
+            records.append(
+                {
+                    "msg_id": msg_id,
+                    "to": to,
+                    "subject": payload.get("subject", ""),
+                    "from": payload.get("from", {}),
+                    "reply_to": payload.get("reply_to", {}),
+                    "content": content,
+                    "headers": {**payload.get("headers", {}), **personalization.get("headers", {})},
+                    "reference": custom.get("engage_ref", ""),
+                }
+            )
         with self.state.lock:
-            self.state.email.append(record)
+            self.state.email.extend(records)
         self.send_response(202)
         self.send_header("X-Message-Id", msg_id)
         self.send_header("Content-Length", "0")

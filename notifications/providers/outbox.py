@@ -8,6 +8,7 @@ class OutboxProvider(Provider):
     name = "outbox"
 
     def send(self, message: OutgoingMessage) -> str:
+        message = message.resolved()
         entry = OutboxEntry.objects.create(
             channel=message.channel,
             to=message.to,

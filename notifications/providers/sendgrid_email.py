@@ -12,7 +12,15 @@ import json
 from django.conf import settings
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import CustomArg, Email, Header, Mail, ReplyTo
+from sendgrid.helpers.mail import (
+    CustomArg,
+    Email,
+    Header,
+    Mail,
+    Personalization,
+    ReplyTo,
+    Substitution,
+)
 
 from notifications.providers.base import (
     OutgoingMessage,
@@ -22,6 +30,8 @@ from notifications.providers.base import (
 )
 
 REFERENCE_ARG = "engage_ref"
+# SendGrid accepts up to 1,000 personalizations in one call.
+PERSONALIZATIONS = 500
 
 
 def _client() -> SendGridAPIClient:
@@ -39,29 +49,37 @@ def _from_address(from_name: str) -> Email:
 class SendGridEmailProvider(Provider):
     name = "sendgrid"
     thread_safe = True
+    batches = True
 
     def __init__(self):
         self.client = _client()
 
-    def _mail(self, message: OutgoingMessage) -> Mail:
+    def _mail(self, messages: list[OutgoingMessage]) -> Mail:
+        """One API call for messages that differ only in recipient, headers and substitutions."""
+        first = messages[0]
         mail = Mail(
-            from_email=_from_address(message.sender.from_name),
-            to_emails=message.to,
-            subject=message.subject,
-            plain_text_content=message.body,
-            html_content=message.html_body or None,
+            from_email=_from_address(first.sender.from_name),
+            subject=first.subject,
+            plain_text_content=first.body,
+            html_content=first.html_body or None,
         )
-        if message.sender.reply_to:
-            mail.reply_to = ReplyTo(message.sender.reply_to)
-        for name, value in message.headers.items():
-            mail.add_header(Header(name, value))
-        if message.reference:
-            mail.add_custom_arg(CustomArg(REFERENCE_ARG, message.reference))
+        if first.sender.reply_to:
+            mail.reply_to = ReplyTo(first.sender.reply_to)
+        for message in messages:
+            personalization = Personalization()
+            personalization.add_to(Email(message.to))
+            for name, value in message.headers.items():
+                personalization.add_header(Header(name, value))
+            for token, value in message.substitutions.items():
+                personalization.add_substitution(Substitution(token, value))
+            if message.reference:
+                personalization.add_custom_arg(CustomArg(REFERENCE_ARG, message.reference))
+            mail.add_personalization(personalization)
         return mail
 
-    def send(self, message: OutgoingMessage) -> str:
+    def _post(self, messages: list[OutgoingMessage]) -> str:
         try:
-            response = self.client.send(self._mail(message))
+            response = self.client.send(self._mail(messages))
         except HTTPError as error:
             status = getattr(error, "status_code", 0) or 0
             if status == 429 or status >= 500:
@@ -71,7 +89,32 @@ class SendGridEmailProvider(Provider):
             ) from error
         except OSError as error:  # connection refused, timeouts (urllib)
             raise TransientProviderError(f"network: {error.__class__.__name__}") from error
-        return response.headers.get("X-Message-Id", "") or message.reference
+        return response.headers.get("X-Message-Id", "") or messages[0].reference
+
+    def send(self, message: OutgoingMessage) -> str:
+        return self._post([message])
+
+    def send_many(self, messages):
+        """Messages alike but for their recipient go in one call (up to PERSONALIZATIONS).
+
+        A permanent error on a batch is retried one by one, so one bad address fails alone."""
+        results: dict[int, tuple] = {}
+        groups: dict[tuple, list[int]] = {}
+        for index, message in enumerate(messages):
+            key = (message.subject, message.body, message.html_body, message.sender)
+            groups.setdefault(key, []).append(index)
+        for indexes in groups.values():
+            for start in range(0, len(indexes), PERSONALIZATIONS):
+                chunk = indexes[start : start + PERSONALIZATIONS]
+                try:
+                    provider_id = self._post([messages[i] for i in chunk])
+                    results.update(dict.fromkeys(chunk, (provider_id, None)))
+                except TransientProviderError as error:
+                    results.update(dict.fromkeys(chunk, (None, error)))
+                except PermanentProviderError:
+                    for i in chunk:
+                        results[i] = super().send_many([messages[i]])[0]
+        return [results[i] for i in range(len(messages))]
 
     def find_sent(self, message: OutgoingMessage, since: datetime.datetime) -> str | None:
         query = f'unique_args["{REFERENCE_ARG}"]="{message.reference}"'

@@ -76,15 +76,15 @@ def live_broker(url: str):
 
 
 def test_worker_killed_mid_batch_every_delivery_sent_exactly_once(world, tmp_path, monkeypatch):
-    ids = make_families(world, 60)
+    ids = make_families(world, 100)
     # Fan out here rather than through the (eager, in tests) queue; the batches go to the worker.
     monkeypatch.setattr("notifications.actions._enqueue_fanout", lambda message_id: None)
     message = urgent(world, ids, "Kill test")
     fanout.fan_out(message.id)
     deliveries = list(Delivery.objects.filter(message=message))
-    assert len(deliveries) == 120
+    assert len(deliveries) == 200
     with RedisServer() as broker, FakeProviders() as fake:
-        fake.state.delay = 0.02  # each provider call takes a little while, like a real one
+        fake.state.delay = 0.05  # each provider call takes a little while, like a real one
         env = worker_env(
             broker.url,
             fake.url,
@@ -105,7 +105,7 @@ def test_worker_killed_mid_batch_every_delivery_sent_exactly_once(world, tmp_pat
             raise AssertionError(first.output()) from None
         first.kill()
         killed_at = len(fake.sms) + len(fake.email)
-        assert killed_at < 120, "the worker finished before it was killed"
+        assert killed_at < 200, "the worker finished before it was killed"
         with worker(env):
 
             def all_sent():
