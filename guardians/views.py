@@ -1,6 +1,7 @@
 """The family's pages, built for a 360 px phone on a slow network."""
 
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from guardians import queries
 from tenants.roles import Cap
@@ -10,7 +11,12 @@ from tenants.views_base import scoped_view
 @scoped_view(Cap.FAMILY_VIEW)
 def home(request, scope):
     """The guardian home: each of their children, school, classrooms and teachers."""
-    return render(request, "guardians/home.html", {"family": queries.get_family_home(scope)})
+    cards = queries.get_family_home_html(scope, _render_child_cards)
+    return render(request, "guardians/home.html", {"cards": cards})
+
+
+def _render_child_cards(family: queries.FamilyHome) -> str:
+    return render_to_string("guardians/child_cards.html", {"family": family})
 
 
 @scoped_view(Cap.FAMILY_VIEW)

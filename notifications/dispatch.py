@@ -17,6 +17,7 @@ Everything here is safe to re-run: every step is conditional on the row's curren
 import datetime
 import logging
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -113,6 +114,7 @@ def outgoing_for(delivery: Delivery, sender: Sender) -> OutgoingMessage:
         html_body=rendered.html_body,
         headers=rendered.headers,
         sender=sender,
+        substitutions=rendered.substitutions,
     )
 
 
@@ -146,7 +148,13 @@ def _send_group(channel, deliveries, senders, result: BatchResult) -> None:
         count = sum(1 for d in deliveries if d.district_id == district_id)
         ratelimit.take(f"{district_id}:{channel}", senders[district_id][1], count)
 
+    # A claim older than ENGAGE_CLAIM_TIMEOUT may be recovered by a sweeper, so a slow batch
+    # stops sending at half of it and hands the rest back rather than race the recovery.
+    send_until = time.monotonic() + settings.ENGAGE_CLAIM_TIMEOUT / 2
+
     def send_one(delivery):
+        if time.monotonic() > send_until:
+            return delivery, None, TransientProviderError("batch ran long", code="deferred")
         try:
             sender = senders[delivery.district_id][0]
             return delivery, provider.send(outgoing_for(delivery, sender)), None

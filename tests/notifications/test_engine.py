@@ -267,3 +267,38 @@ def test_district_sender_identity(world, providers):
     assert providers.sms[0]["messaging_service_sid"] == "MGlakeside"
     assert providers.email[0]["from"]["name"] == "Lakeside Unified"
     assert providers.email[0]["reply_to"]["email"] == "office@lakeside.example.org"
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_emails_go_in_one_call_per_batch_with_each_family_own_link(world, providers):
+    message = send(
+        world.lakeside,
+        {"type": "guardians", "ids": [world.ben.id, world.tess.id]},
+        channels=["email"],
+        content={"en": {"subject": "S", "body": "B"}},
+    )
+    emails = {m["to"]: m for m in providers.email}
+    assert emails["ben@example.org"]["msg_id"] == emails["tess@example.org"]["msg_id"]
+    ben_body = emails["ben@example.org"]["content"][0]["value"]
+    tess_body = emails["tess@example.org"]["content"][0]["value"]
+    ben_link = emails["ben@example.org"]["headers"]["List-Unsubscribe"][1:-1]
+    assert ben_link in ben_body and ben_link not in tess_body
+    assert "-engage_unsubscribe_url-" not in ben_body + tess_body
+    assert {d.provider_message_id for d in message.deliveries.all()} == {
+        emails["ben@example.org"]["msg_id"]
+    }
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_rejected_address_fails_alone_in_its_batch(world, providers):
+    providers.fail("ben@example.org", 400, times=2)
+    message = send(
+        world.lakeside,
+        {"type": "guardians", "ids": [world.ben.id, world.tess.id]},
+        channels=["email"],
+    )
+    assert dict(message.deliveries.values_list("address", "status")) == {
+        "ben@example.org": "failed",
+        "tess@example.org": "sent",
+    }
+    assert [m["to"] for m in providers.email] == ["tess@example.org"]

@@ -88,7 +88,7 @@ def test_worker_killed_mid_batch_every_delivery_sent_exactly_once(world, tmp_pat
         env = worker_env(
             broker.url,
             fake.url,
-            ENGAGE_CLAIM_TIMEOUT=2,
+            ENGAGE_CLAIM_TIMEOUT=8,  # longer than any batch here: only dead claims are recovered
             ENGAGE_REQUEUE_AFTER=2,
             ENGAGE_SEND_THREADS=2,
         )
