@@ -302,3 +302,16 @@ def test_a_rejected_address_fails_alone_in_its_batch(world, providers):
         "tess@example.org": "sent",
     }
     assert [m["to"] for m in providers.email] == ["tess@example.org"]
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_batch_past_half_its_claim_time_hands_deliveries_back(world, providers, settings):
+    settings.ENGAGE_CLAIM_TIMEOUT = 0
+    message = send(world.lakeside, {"type": "guardians", "ids": [world.ben.id]}, channels=["email"])
+    delivery = message.deliveries.get()
+    assert (delivery.status, delivery.error_code, delivery.claimed_at) == (
+        "pending",
+        "deferred",
+        None,
+    )
+    assert providers.email == []
