@@ -163,7 +163,11 @@ def _send_group(channel, deliveries, senders, result: BatchResult) -> None:
 
     if provider.batches:
         messages = [outgoing_for(d, senders[d.district_id][0]) for d in deliveries]
-        results = provider.send_many(messages)
+        if time.monotonic() > send_until:
+            deferred = TransientProviderError("batch ran long", code="deferred")
+            results = [(None, deferred)] * len(messages)
+        else:
+            results = provider.send_many(messages)
         outcomes = [(d, pid, err) for d, (pid, err) in zip(deliveries, results, strict=True)]
     elif provider.thread_safe and len(deliveries) > 1:
         with ThreadPoolExecutor(max_workers=settings.ENGAGE_SEND_THREADS) as pool:
