@@ -12,6 +12,7 @@ import json
 from django.conf import settings
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
+from sendgrid.helpers.eventwebhook import EventWebhook
 from sendgrid.helpers.mail import (
     CustomArg,
     Email,
@@ -137,3 +138,14 @@ class SendGridEmailProvider(Provider):
                 headers=headers or {},
             )
         )
+
+
+def is_valid_event_signature(payload: str, signature: str, timestamp: str) -> bool:
+    """SendGrid's ECDSA signature of an event webhook request (SENDGRID_WEBHOOK_PUBLIC_KEY)."""
+    key = settings.SENDGRID_WEBHOOK_PUBLIC_KEY
+    if not key:
+        return False
+    try:
+        return EventWebhook(key).verify_signature(payload, signature, timestamp)
+    except ValueError:
+        return False

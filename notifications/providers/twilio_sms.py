@@ -12,7 +12,9 @@ import requests
 from django.conf import settings
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
 
 from notifications.providers.base import (
     OutgoingMessage,
@@ -101,3 +103,18 @@ class TwilioSmsProvider(Provider):
 
     def send_sms(self, *, to: str, body: str) -> str:
         return self.send(OutgoingMessage(reference="", channel="sms", to=to, body=body))
+
+
+def is_valid_webhook(url: str, params: dict, signature: str) -> bool:
+    """Whether X-Twilio-Signature `signature` signs `params` posted to `url`."""
+    if not settings.TWILIO_AUTH_TOKEN:
+        return False
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature)
+
+
+def twiml_reply(text: str | None) -> str:
+    """The TwiML answer to an inbound text: `text` as a reply, or nothing."""
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)
