@@ -49,4 +49,9 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(DistrictMessagingSettings)
 class DistrictMessagingSettingsAdmin(admin.ModelAdmin):
-    list_display = ["district", "twilio_messaging_service_sid", "email_from_name", "sends_per_second"]
+    list_display = [
+        "district",
+        "twilio_messaging_service_sid",
+        "email_from_name",
+        "sends_per_second",
+    ]
