@@ -19,6 +19,9 @@ class Child(SchoolScopedModel):
     grade_level = models.CharField(max_length=8, blank=True)
     pupil_number = models.CharField(max_length=64, blank=True)
     sourced_id = models.CharField(max_length=255, blank=True)
+    # Only from a roster's demographics.csv, when the district turns that on (for guardians'
+    # identity checks); nothing else of demographics is kept.
+    birth_date = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -26,6 +29,7 @@ class Child(SchoolScopedModel):
         "id": C.NONE,
         "district": C.NONE,
         "school": C.STUDENT_RECORD,
+        "birth_date": C.STUDENT_RECORD,
         "first_name": C.IDENTITY,
         "last_name": C.IDENTITY,
         "preferred_name": C.IDENTITY,

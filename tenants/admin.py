@@ -7,6 +7,8 @@ from tenants.models import (
     Group,
     GroupMember,
     Membership,
+    RosterImportRun,
+    RosterPerson,
     School,
     SchoolYear,
     User,
@@ -90,3 +92,28 @@ class DistrictSignInProviderAdmin(admin.ModelAdmin):
     list_filter = ["is_enabled", "district"]
     list_select_related = ["social_app", "district"]
     search_fields = ["social_app__name", "district__name", "email_domain"]
+
+
+@admin.register(RosterPerson)
+class RosterPersonAdmin(admin.ModelAdmin):
+    list_display = ["sourced_id", "user", "district", "is_active"]
+    list_filter = ["district", "is_active"]
+    list_select_related = ["user", "district"]
+    raw_id_fields = ["user"]
+    search_fields = ["sourced_id"]
+
+
+@admin.register(RosterImportRun)
+class RosterImportRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are written by the importer only."""
+
+    list_display = ["started_at", "district", "source_format", "outcome", "error_count"]
+    list_filter = ["district", "outcome"]
+    list_select_related = ["district"]
+    readonly_fields = [f.name for f in RosterImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -30,6 +30,9 @@ class District(models.Model):
     default_language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES, default="en")
     contact_email = models.EmailField(blank=True)
     sourced_id = models.CharField(max_length=255, blank=True)
+    # Data minimisation: a roster's demographics.csv is ignored unless the district turns this on,
+    # and then only birthDate is kept (for guardian identity checks).
+    is_roster_birth_date_imported = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=now)
 
@@ -41,6 +44,7 @@ class District(models.Model):
         "default_language": C.NONE,
         "contact_email": C.NONE,
         "sourced_id": C.NONE,
+        "is_roster_birth_date_imported": C.NONE,
         "is_active": C.NONE,
         "created_at": C.NONE,
     }
@@ -188,6 +192,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=20, unique=True, null=True, blank=True, help_text=_("E.164, e.g. +15551234567")
     )
     phone_verified = models.BooleanField(default=False)
+    # Set when the person confirms their address; a roster import never overwrites it then.
+    email_verified = models.BooleanField(default=False)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     preferred_language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES, default="en")
@@ -212,6 +218,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "email": C.CONTACT,
         "phone": C.CONTACT,
         "phone_verified": C.CONTACT,
+        "email_verified": C.CONTACT,
         "first_name": C.IDENTITY,
         "last_name": C.IDENTITY,
         "preferred_language": C.PREFERENCE,
@@ -385,3 +392,81 @@ class DistrictSignInProvider(DistrictScopedModel):
 
     def __str__(self) -> str:
         return f"{self.social_app_id} for district {self.district_id}"
+
+
+class RosterPerson(DistrictScopedModel):
+    """A person as one district's roster knows them: the roster's sourcedId for a User.
+
+    People span districts, so a sourcedId (stable only within the district's roster) cannot live
+    on User. Students are Child rows and carry their own `sourced_id`.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    sourced_id = models.CharField(max_length=255)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "user": C.IDENTITY,
+        "sourced_id": C.IDENTITY,
+        "is_active": C.NONE,
+        "created_at": C.USAGE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], name="rosterperson_unique_sourced_id"
+            )
+        ]
+        indexes = [models.Index(fields=["district", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.sourced_id} in district {self.district_id}"
+
+
+class RosterImportRun(DistrictScopedModel):
+    """One run of the roster importer: who, when, which file, what it changed, how it ended.
+
+    The run is the audit record of a roster import (one row and one audit event per run, not one
+    per imported row).
+    """
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        DRY_RUN = "dry_run", _("Dry run")
+        FAILED = "failed", _("Failed")
+
+    started_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    source_format = models.CharField(max_length=20)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_sha256 = models.CharField(max_length=64)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    counts = models.JSONField(default=dict, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "started_by": C.SECURITY,
+        "started_at": C.SECURITY,
+        "finished_at": C.SECURITY,
+        "source_format": C.NONE,
+        "file_name": C.NONE,
+        "file_sha256": C.NONE,
+        "outcome": C.NONE,
+        "counts": C.NONE,
+        "error_count": C.NONE,
+    }
+
+    class Meta:
+        indexes = [models.Index(fields=["district", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"roster import {self.id} ({self.outcome})"

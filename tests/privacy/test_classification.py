@@ -43,6 +43,7 @@ def test_personal_fields_of_the_user():
         "email": "contact",
         "phone": "contact",
         "phone_verified": "contact",
+        "email_verified": "contact",
         "first_name": "identity",
         "last_name": "identity",
         "preferred_language": "preference",

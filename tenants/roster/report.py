@@ -1,0 +1,68 @@
+"""The import report: counts per entity, located errors, warnings, contacts changed by families."""
+
+from dataclasses import dataclass, field
+
+COUNT_KEYS = (
+    "schools",
+    "classrooms",
+    "teachers",
+    "children",
+    "guardians",
+    "guardian_links",
+    "enrollments",
+)
+OUTCOMES = ("created", "updated", "unchanged", "deactivated")
+MAX_LISTED = 1000  # problems beyond this are counted, not listed, so a broken file stays small
+
+
+class RosterRejected(Exception):
+    """The input cannot be read at all (not a ZIP, too big, no manifest); already reported."""
+
+
+def _zero_counts() -> dict[str, dict[str, int]]:
+    return {outcome: dict.fromkeys(COUNT_KEYS, 0) for outcome in OUTCOMES}
+
+
+@dataclass
+class Report:
+    counts: dict[str, dict[str, int]] = field(default_factory=_zero_counts)
+    errors: list[dict] = field(default_factory=list)
+    error_count: int = 0
+    warnings: list[dict] = field(default_factory=list)
+    changed_by_families: list[dict] = field(default_factory=list)
+    is_dry_run: bool = False
+    is_applied: bool = False
+    district_slug: str = ""
+
+    def count(self, outcome: str, key: str, number: int = 1) -> None:
+        self.counts[outcome][key] += number
+
+    def error(self, file: str, line: int | None, column: str, value: str, reason: str) -> None:
+        """A problem that stops the import (unless only valid rows are applied)."""
+        self.error_count += 1
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append(_problem(file, line, column, value, reason))
+
+    def warning(self, file: str, line: int | None, column: str, value: str, reason: str) -> None:
+        """A problem in one cell that was left out; the row itself is imported."""
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append(_problem(file, line, column, value, reason))
+
+    @property
+    def is_failed(self) -> bool:
+        return self.error_count > 0
+
+    def as_dict(self) -> dict:
+        return {
+            **self.counts,
+            "errors": self.errors,
+            "error_count": self.error_count,
+            "warnings": self.warnings,
+            "changed_by_families": self.changed_by_families,
+            "dry_run": self.is_dry_run,
+            "applied": self.is_applied,
+        }
+
+
+def _problem(file, line, column, value, reason) -> dict:
+    return {"file": file, "line": line, "column": column, "value": value, "reason": reason}
