@@ -29,7 +29,7 @@ class Child(SchoolScopedModel):
         "id": C.NONE,
         "district": C.NONE,
         "school": C.STUDENT_RECORD,
-        "birth_date": C.STUDENT_RECORD,
+        "birth_date": C.SENSITIVE,  # encrypted at rest by the privacy issue
         "first_name": C.IDENTITY,
         "last_name": C.IDENTITY,
         "preferred_name": C.IDENTITY,
