@@ -176,15 +176,13 @@ def do_suppress_address(
         channel=channel, address=address, defaults={"reason": reason, "detail": detail[:255]}
     )
     if created:
-        for user in User.objects.filter(
-            **{"phone" if channel == Channel.SMS else "email": address}
-        ):
-            record_audit_event(
-                actor=actor,
-                action="consent.opted_out",
-                target=user,
-                metadata={"channel": channel, "reason": reason},
-            )
+        _audit_people_at(
+            channel,
+            address,
+            action="consent.opted_out",
+            actor=actor,
+            metadata={"channel": channel, "reason": reason},
+        )
         Delivery.objects.filter(
             channel=channel,
             address=address,
@@ -206,13 +204,17 @@ def do_lift_suppression(
         channel=channel, address=address, reason__in=only_reasons
     ).delete()
     if deleted:
-        for user in User.objects.filter(
-            **{"phone" if channel == Channel.SMS else "email": address}
-        ):
-            record_audit_event(
-                actor=actor, action="consent.opted_in", target=user, metadata={"channel": channel}
-            )
+        _audit_people_at(
+            channel, address, action="consent.opted_in", actor=actor, metadata={"channel": channel}
+        )
     return bool(deleted)
+
+
+def _audit_people_at(channel: str, address: str, *, action: str, actor: Actor, metadata: dict):
+    """Record a consent change for every person who uses this phone number or email address."""
+    field = "phone" if channel == Channel.SMS else "email"
+    for user in User.objects.filter(**{field: address}):
+        record_audit_event(actor=actor, action=action, target=user, metadata=metadata)
 
 
 @transaction.atomic
