@@ -76,6 +76,17 @@ class _Entry:
     def load(self):
         return pickle.loads(self.payload)  # noqa: S301 - written by get_or_build below
 
+    def to_shared(self) -> tuple:
+        """A plain tuple for the shared tier: no class of ours to unpickle there, so a later
+        change of this class cannot break reading entries written before it."""
+        return (self.payload, self.versions, self.expires_at)
+
+    @classmethod
+    def from_shared(cls, stored) -> "_Entry | None":
+        if isinstance(stored, tuple) and len(stored) == 3:
+            return cls(*stored)
+        return None
+
 
 def _is_current(entry: _Entry, versions_now: dict[str, str]) -> bool:
     """Whether `entry` is unexpired and built from the current versions. Reads the versions not
@@ -132,8 +143,8 @@ def get_or_build(
     recent = _recent.get(key)
     if recent is not None and _is_current(recent, versions_now):
         return recent.load()
-    shared = cache.get(ENTRY_PREFIX + key)
-    if isinstance(shared, _Entry) and _is_current(shared, versions_now):
+    shared = _Entry.from_shared(cache.get(ENTRY_PREFIX + key))
+    if shared is not None and _is_current(shared, versions_now):
         _recent.put(key, shared)
         return shared.load()
     before = current_versions(known_dependencies)
@@ -144,6 +155,6 @@ def get_or_build(
         versions=versions,
         expires_at=time.time() + timeout,
     )
-    cache.set(ENTRY_PREFIX + key, entry, timeout)
+    cache.set(ENTRY_PREFIX + key, entry.to_shared(), timeout)
     _recent.put(key, entry)
     return value

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 
 from engage import versioned_cache
 from guardians.models import Child, Enrollment, GuardianLink
-from tenants.cache_keys import classroom_dependency, family_dependency
+from tenants.cache_keys import classroom_dependency, family_dependency, user_dependency
 from tenants.models import Classroom, User
 from tenants.queries import list_teachers_by_classroom
 from tenants.scope import Scope
@@ -74,11 +74,12 @@ def get_family_home(scope: Scope) -> FamilyHome:
 
 
 def get_family_home_html(scope: Scope, render: Callable[[FamilyHome], str]) -> str:
-    """The guardian home's cards, `render(get_family_home(scope))`, cached.
+    """The guardian home's content, `render(get_family_home(scope))`, cached.
 
-    Cached per guardian, district, language and script prefix (the links) until their family or
-    one of the classrooms changes (engage.versioned_cache): a hit costs two cache reads and no
-    query, a miss the 3 queries of `get_family_home` and one rendering.
+    Cached per guardian, district, language and script prefix (its links) until their family, one
+    of the classrooms or their own row (the page greets them by name) changes
+    (engage.versioned_cache): a hit reads the versions once and runs no query, a miss runs the 3
+    queries of `get_family_home` and `render`.
     """
     key = (
         f"family-home-html:{scope.district.id}:{scope.user.id}:{get_language()}:"
@@ -87,7 +88,7 @@ def get_family_home_html(scope: Scope, render: Callable[[FamilyHome], str]) -> s
     return versioned_cache.get_or_build(
         key,
         lambda: _render_family_home(scope, render),
-        known_dependencies=[family_dependency(scope.user.id)],
+        known_dependencies=[family_dependency(scope.user.id), user_dependency(scope.user.id)],
     )
 
 

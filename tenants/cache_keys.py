@@ -21,3 +21,8 @@ def classroom_dependency(classroom_id: int) -> str:
 def family_dependency(guardian_id: int) -> str:
     """Everything a guardian's pages show of their own family (links, children, enrollments)."""
     return f"family:{guardian_id}"
+
+
+def user_dependency(user_id: int) -> str:
+    """A person's own row (name, language, password, is_active): bumped on every save."""
+    return f"user:{user_id}"

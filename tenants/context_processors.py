@@ -1,8 +1,10 @@
 from functools import lru_cache, partial
+from types import MappingProxyType
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
 
 from tenants.middleware import get_scope, get_scopes
@@ -10,11 +12,13 @@ from tenants.roles import Cap
 
 
 def scope(request):
-    """The active scope, the role switcher's choices, the capability names and the main
-    navigation (rendered only where a template shows `main_nav`), for templates."""
+    """For templates: the active scope, the role switcher's choices, the capability names, the
+    main navigation (rendered only where a template shows `main_nav`) and base.html's links."""
+    links = {"site_links": get_site_links()}
     if not hasattr(request, "engage"):
-        return {}
+        return links
     return {
+        **links,
         "scope": get_scope(request),
         "scopes": get_scopes(request),
         "Cap": Cap,
@@ -53,6 +57,8 @@ def _render_main_nav(
     language: str,
     script_prefix: str,
 ) -> str:
+    """`language` and `script_prefix` are not read here: they key the cache, being what the
+    template's `{% translate %}` and `{% url %}` read (the active ones)."""
     return render_to_string(
         "nav.html",
         {
@@ -63,4 +69,27 @@ def _render_main_nav(
             "url_name": url_name,
             "Cap": Cap,
         },
+    )
+
+
+def get_site_links() -> MappingProxyType:
+    """The constant URLs of base.html, computed once per process and script prefix: five
+    `{% static %}` (a manifest lookup each) and `{% url %}` on every page cost about a fifth of
+    rendering base.html."""
+    if settings.DEBUG:  # collectstatic and URLconf edits while developing: no cache
+        return _site_links.__wrapped__(get_script_prefix())
+    return _site_links(get_script_prefix())
+
+
+@lru_cache(maxsize=8)
+def _site_links(script_prefix: str) -> MappingProxyType:
+    """`script_prefix` keys the cache: `static` and `reverse` read the active one."""
+    return MappingProxyType(
+        {
+            "css": static("css/engage.css"),
+            "htmx": static("vendor/htmx-2.0.11.min.js"),
+            "home": reverse("home"),
+            "set_language": reverse("set_language"),
+            "logout": reverse("account_logout"),
+        }
     )

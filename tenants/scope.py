@@ -97,13 +97,17 @@ def context_key(role: str, district_id: int, school_id: int | None) -> str:
 def list_scopes_for_user(user: User) -> list[Scope]:
     """Every context the user may act in, most powerful first.
 
-    Cached per person until their memberships (or a district of theirs) change."""
-    contexts = versioned_cache.get_or_build(
-        f"scopes:{user.id}",
-        lambda: _build_contexts(user),
-        known_dependencies=[memberships_dependency(user.id)],
-        timeout=3600,
-    )
+    Cached per person until their memberships (or a district of theirs) change. The signed-in
+    user of a request arrives with them, read and checked with the user row in one cache read
+    (tenants.auth_backends)."""
+    contexts = getattr(user, CONTEXTS_ATTRIBUTE, None)
+    if contexts is None:
+        contexts = versioned_cache.get_or_build(
+            f"scopes:{user.id}",
+            lambda: build_scope_contexts(user),
+            known_dependencies=[memberships_dependency(user.id)],
+            timeout=3600,
+        )
     return [
         Scope(
             user=user,
@@ -117,7 +121,13 @@ def list_scopes_for_user(user: User) -> list[Scope]:
     ]
 
 
-def _build_contexts(user: User):
+# A user instance may carry its contexts, as read with it: a per-instance cache like Django's
+# `_perm_cache`, living as long as the instance (one request for the signed-in user).
+CONTEXTS_ATTRIBUTE = "_engage_scope_contexts"
+
+
+def build_scope_contexts(user: User):
+    """(contexts, dependencies) of the user's scopes, for the versioned cache. One query."""
     scopes = _query_scopes_for_user(user)
     contexts = [(s.role, s.district, s.school, s.classroom_ids) for s in scopes]
     return contexts, [district_dependency(s.district.id) for s in scopes]

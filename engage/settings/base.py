@@ -146,10 +146,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "tenants.User"
-# Ours is allauth's backend with a cheaper per-request user load (engage/auth_backends.py): every
-# sign-in records it. allauth's own stays so that sessions it signed in remain valid.
+# Ours is allauth's backend loading the signed-in user from the cache (tenants/auth_backends.py):
+# every sign-in records it. allauth's own stays so that sessions it signed in remain valid.
 AUTHENTICATION_BACKENDS = [
-    "engage.auth_backends.AuthenticationBackend",
+    "tenants.auth_backends.AuthenticationBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [

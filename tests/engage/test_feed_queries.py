@@ -3,9 +3,13 @@
 `manage.py bench --only feed` reports the same count as its feed_queries metric.
 """
 
+import re
+
+from django.conf import settings
 from django.core.cache import cache
 
 from guardians.actions import do_create_child, do_enroll_child, do_link_guardian
+from guardians.models import Child
 from tenants.actions import do_add_membership, do_create_classroom, do_create_user
 from tenants.models import Role, SchoolYear
 from tests.world import SYSTEM
@@ -13,8 +17,9 @@ from tests.world import SYSTEM
 # Nothing cached: session, user, the user's roles (scopes), children with their schools, current
 # enrollments with classrooms, the classrooms' teachers.
 FAMILY_HOME_QUERIES = 6
-# Scopes and family home served from the versioned cache: session and user only.
-FAMILY_HOME_QUERIES_WARM = 2
+# The user with their scopes, and the family's cards, served from the versioned cache: only the
+# session, which the cached_db engine (with Redis) reads from the cache too.
+FAMILY_HOME_QUERIES_WARM = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 
 def _add_child_in_a_new_classroom(world, number: int, school) -> None:
@@ -44,10 +49,7 @@ def test_family_home_runs_as_many_queries_for_seven_children_as_for_two(
     with assert_num_queries(FAMILY_HOME_QUERIES):
         response = client.get("/family/")
     assert response.status_code == 200
-    assert [card.child.first_name for card in response.context["family"].children] == [
-        "Leo",
-        "Mia",
-    ]
+    assert _child_names(response) == ["Leo Alvarez", "Mia Alvarez"]
 
     for number in range(5):
         _add_child_in_a_new_classroom(world, number, world.a1 if number % 2 else world.a2)
@@ -57,13 +59,41 @@ def test_family_home_runs_as_many_queries_for_seven_children_as_for_two(
         response = client.get("/family/")
     assert response.status_code == 200
     with assert_num_queries(FAMILY_HOME_QUERIES_WARM):
-        assert client.get("/family/").status_code == 200
-    cards = {card.child.first_name: card for card in response.context["family"].children}
-    assert sorted(cards) == ["Kid0", "Kid1", "Kid2", "Kid3", "Kid4", "Leo", "Mia"]
-    assert [c.name for c in cards["Kid3"].classrooms] == ["Room X3"]
-    assert [t.get_full_name() for t in cards["Kid3"].teachers] == ["Teacher X3"]
-    assert [t.get_full_name() for t in cards["Mia"].teachers] == ["Tom Turner"]
-    assert "Teacher X3" in response.text
+        warm = client.get("/family/")
+    assert warm.status_code == 200 and warm.text == response.text.replace(
+        _nonce(response), _nonce(warm)
+    ).replace(_csrf(response), _csrf(warm))
+    assert _child_names(response) == [
+        "Kid0 Alvarez",
+        "Kid1 Alvarez",
+        "Kid2 Alvarez",
+        "Kid3 Alvarez",
+        "Kid4 Alvarez",
+        "Leo Alvarez",
+        "Mia Alvarez",
+    ]
+    kid3 = Child.objects.get(first_name="Kid3")
+    assert (
+        f'<h2 id="child-{kid3.id}"><a href="/family/children/{kid3.id}/">Kid3 Alvarez</a></h2>\n'
+        "    <p>Lakeside Elementary · Room X3</p>\n"
+        '    <p class="muted">Maestros: Teacher X3</p>'
+    ) in response.text
+    assert "<p>Lakeside Elementary · Room 1</p>\n" in response.text
+    assert '<p class="muted">Maestros: Tom Turner</p>' in response.text
+
+
+def _child_names(response) -> list[str]:
+    return re.findall(
+        r'<h2 id="child-\d+"><a href="/family/children/\d+/">([^<]+)</a></h2>', response.text
+    )
+
+
+def _nonce(response) -> str:
+    return re.search(r'nonce="([^"]+)"', response.text).group(1)
+
+
+def _csrf(response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
 
 
 def test_family_home_cache_follows_changes(world, login):
