@@ -142,3 +142,235 @@ class GuardianLink(DistrictScopedModel):
 
     def __str__(self) -> str:
         return f"guardian {self.guardian_id} of child {self.child_id}"
+
+
+class Invite(DistrictScopedModel):
+    """A signed, single-use, expiring invitation for a guardian to join (by SMS or email).
+
+    Only the SHA-256 of the link's token is stored: a leaked database cannot be used to accept
+    invites. `message` is the notifications Message that carried it, whose Delivery rows say
+    whether it arrived. A resend revokes the previous invite and makes a new one.
+    """
+
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invites"
+    )
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(max_length=8, blank=True)  # "sms", "email" or "" for both
+    message = models.ForeignKey(
+        "notifications.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "guardian": C.IDENTITY,
+        "school": C.NONE,
+        "token_hash": C.CREDENTIAL,
+        "channel": C.NONE,
+        "message": C.NONE,
+        "created_by": C.SECURITY,
+        "created_at": C.USAGE,
+        "expires_at": C.NONE,
+        "accepted_at": C.USAGE,
+        "revoked_at": C.NONE,
+    }
+
+    class Meta:
+        indexes = [models.Index(fields=["district", "guardian", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"invite {self.id} for guardian {self.guardian_id}"
+
+
+class GuardianProfile(DistrictScopedModel):
+    """The optional profile a guardian may give when joining. Every field may be left empty."""
+
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    relationship = models.CharField(
+        max_length=20, choices=GuardianLink.Relationship.choices, blank=True
+    )
+    children_grades = models.CharField(max_length=100, blank=True)
+    children_at_school = models.PositiveSmallIntegerField(null=True, blank=True)
+    ethnicity = models.CharField(max_length=100, blank=True)
+    is_skipped = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "guardian": C.IDENTITY,
+        "relationship": C.IDENTITY,
+        "children_grades": C.STUDENT_RECORD,
+        "children_at_school": C.IDENTITY,
+        "ethnicity": C.SENSITIVE,
+        "is_skipped": C.NONE,
+        "updated_at": C.USAGE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "guardian"], name="guardianprofile_unique_guardian"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"profile of guardian {self.guardian_id}"
+
+
+class JoinCode(SchoolScopedModel):
+    """A teacher-issued classroom join code (also printed as a QR invite). Expires.
+
+    Families the roster missed use it to ask to join; staff approve each request.
+    """
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=16, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "school": C.NONE,
+        "classroom": C.NONE,
+        "code": C.CREDENTIAL,
+        "created_by": C.SECURITY,
+        "created_at": C.NONE,
+        "expires_at": C.NONE,
+        "revoked_at": C.NONE,
+    }
+
+    def __str__(self) -> str:
+        return f"join code for classroom {self.classroom_id}"
+
+
+class JoinRequest(SchoolScopedModel):
+    """A family's request to join a classroom through a join code, waiting for staff approval.
+
+    `requester` has confirmed their own contact by one-time code; the child is as they typed it
+    until staff match it to a roster child (or create one) on approval.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Declined")
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
+    join_code = models.ForeignKey(JoinCode, on_delete=models.SET_NULL, null=True, related_name="+")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    child_first_name = models.CharField(max_length=150)
+    child_last_name = models.CharField(max_length=150)
+    child_birth_date = models.DateField(null=True, blank=True)
+    relationship = models.CharField(
+        max_length=20,
+        choices=GuardianLink.Relationship.choices,
+        default=GuardianLink.Relationship.PARENT,
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    child = models.ForeignKey(
+        Child, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "school": C.NONE,
+        "classroom": C.STUDENT_RECORD,
+        "join_code": C.NONE,
+        "requester": C.IDENTITY,
+        "child_first_name": C.IDENTITY,
+        "child_last_name": C.IDENTITY,
+        "child_birth_date": C.SENSITIVE,
+        "relationship": C.IDENTITY,
+        "status": C.NONE,
+        "child": C.STUDENT_RECORD,
+        "decided_by": C.SECURITY,
+        "decided_at": C.SECURITY,
+        "created_at": C.USAGE,
+    }
+
+    class Meta:
+        indexes = [models.Index(fields=["district", "school", "status"])]
+
+    def __str__(self) -> str:
+        return f"join request {self.id} ({self.status})"
+
+
+class Household(DistrictScopedModel):
+    """Guardians who live at one address. Guardians of a child who are not in the same household
+    never see each other's contact details."""
+
+    label = models.CharField(max_length=200, blank=True)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "label": C.CONTACT,
+        "address_line1": C.CONTACT,
+        "address_line2": C.CONTACT,
+        "city": C.CONTACT,
+        "postal_code": C.CONTACT,
+        "created_at": C.USAGE,
+    }
+
+    def __str__(self) -> str:
+        return f"household {self.id}"
+
+
+class HouseholdMember(DistrictScopedModel):
+    """A guardian's household in one district (at most one)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    guardian = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "household": C.CONTACT,
+        "guardian": C.IDENTITY,
+        "created_at": C.USAGE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "guardian"], name="householdmember_unique_guardian"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"guardian {self.guardian_id} in household {self.household_id}"

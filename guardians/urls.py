@@ -1,10 +1,10 @@
 from django.urls import path
 
-from guardians import views
+from guardians.views import family
 
 app_name = "guardians"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("children/<int:child_id>/", views.child_detail, name="child_detail"),
+    path("", family.home, name="home"),
+    path("children/<int:child_id>/", family.child_detail, name="child_detail"),
 ]

@@ -72,10 +72,13 @@ def checked_source_files() -> list[Path]:
     for label in settings.ENGAGE_APPS:
         root = Path(apps.get_app_config(label).path)
         for name in CHECKED_MODULE_NAMES:
-            files.extend(p for p in [root / f"{name}.py"] if p.exists())
-            if (root / name).is_dir():
-                files.extend(sorted((root / name).rglob("*.py")))
-    return files
+            # views.py / api.py / tasks.py anywhere in the app (sub-domain packages included),
+            # and every module of a views/ api/ tasks/ package.
+            files.extend(sorted(root.rglob(f"{name}.py")))
+            for package in sorted(root.rglob(name)):
+                if package.is_dir():
+                    files.extend(sorted(package.rglob("*.py")))
+    return sorted(set(files))
 
 
 def check_manager_uses(files) -> list[checks.CheckMessage]:

@@ -201,6 +201,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text=_("Platform operator: admin site."))
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=now)
+    # Set when two guardian accounts turned out to be one person: this account's history was
+    # moved to `merged_into` and this account can no longer sign in.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -226,6 +231,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         "is_staff": C.NONE,
         "is_active": C.NONE,
         "date_joined": C.USAGE,
+        "merged_into": C.IDENTITY,
     }
 
     class Meta:
@@ -431,42 +437,78 @@ class RosterImportRun(DistrictScopedModel):
     """One run of the roster importer: who, when, which file, what it changed, how it ended.
 
     The run is the audit record of a roster import (one row and one audit event per run, not one
-    per imported row).
+    per imported row). Uploads and API pushes create the run first (QUEUED) and a Celery task
+    fills in progress and the report; the command line records a finished run.
     """
 
     class Outcome(models.TextChoices):
+        PENDING = "", _("Pending")
         APPLIED = "applied", _("Applied")
         DRY_RUN = "dry_run", _("Dry run")
         FAILED = "failed", _("Failed")
 
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+
+    class Trigger(models.TextChoices):
+        COMMAND = "command", _("Command line")
+        UPLOAD = "upload", _("Upload")
+        API = "api", _("API")
+
+    # Set when a school admin ran the import: it may only touch that school.
+    school = models.ForeignKey(
+        "School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     started_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     started_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
     source_format = models.CharField(max_length=20)
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.COMMAND)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.FINISHED)
+    is_dry_run = models.BooleanField(default=False)
+    is_valid_rows_only = models.BooleanField(default=False)
     file_name = models.CharField(max_length=255, blank=True)
+    # Private storage path of an uploaded file while it waits for the worker; deleted after.
+    upload_path = models.CharField(max_length=255, blank=True)
     file_sha256 = models.CharField(max_length=64)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True)
     error_count = models.PositiveIntegerField(default=0)
+    # The whole report as `Report.as_dict()` (errors capped), for the report page.
+    report = models.JSONField(default=dict, blank=True)
 
     data_classification = {
         "id": C.NONE,
         "district": C.NONE,
+        "school": C.NONE,
         "started_by": C.SECURITY,
         "started_at": C.SECURITY,
         "finished_at": C.SECURITY,
         "source_format": C.NONE,
+        "trigger": C.NONE,
+        "status": C.NONE,
+        "is_dry_run": C.NONE,
+        "is_valid_rows_only": C.NONE,
         "file_name": C.NONE,
+        "upload_path": C.NONE,
         "file_sha256": C.NONE,
         "outcome": C.NONE,
+        "progress_done": C.NONE,
+        "progress_total": C.NONE,
         "counts": C.NONE,
         "error_count": C.NONE,
+        # Row errors quote cell values (names, contacts) of the file.
+        "report": C.STUDENT_RECORD,
     }
 
     class Meta:
         indexes = [models.Index(fields=["district", "started_at"])]
 
     def __str__(self) -> str:
-        return f"roster import {self.id} ({self.outcome})"
+        return f"roster import {self.id} ({self.status} {self.outcome})"

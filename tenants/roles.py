@@ -20,6 +20,8 @@ class Cap:
     DASHBOARD_VIEW = "dashboard:view"
     ROSTER_VIEW = "roster:view"
     ROSTER_MANAGE = "roster:manage"
+    INVITE_SEND = "invite:send"
+    JOIN_APPROVE = "join:approve"
     STAFF_MANAGE = "staff:manage"
     MESSAGE_SEND = "message:send"
     MESSAGE_READ = "message:read"
@@ -43,6 +45,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.DASHBOARD_VIEW,
             Cap.ROSTER_VIEW,
             Cap.ROSTER_MANAGE,
+            Cap.INVITE_SEND,
+            Cap.JOIN_APPROVE,
             Cap.STAFF_MANAGE,
             Cap.MESSAGE_SEND,
             Cap.OUTBOX_VIEW,
@@ -57,6 +61,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.DASHBOARD_VIEW,
             Cap.ROSTER_VIEW,
             Cap.ROSTER_MANAGE,
+            Cap.INVITE_SEND,
+            Cap.JOIN_APPROVE,
             Cap.STAFF_MANAGE,
             Cap.MESSAGE_SEND,
             Cap.OUTBOX_VIEW,
@@ -70,6 +76,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.SUBMISSION_REVIEW,
             Cap.DASHBOARD_VIEW,
             Cap.ROSTER_VIEW,
+            Cap.INVITE_SEND,
+            Cap.JOIN_APPROVE,
             Cap.MESSAGE_SEND,
         }
     ),

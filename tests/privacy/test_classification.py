@@ -49,4 +49,5 @@ def test_personal_fields_of_the_user():
         "preferred_language": "preference",
         "timezone": "preference",
         "date_joined": "usage",
+        "merged_into": "identity",
     }

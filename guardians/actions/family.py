@@ -46,7 +46,7 @@ def do_enroll_child(child: Child, classroom: Classroom, *, actor: Actor) -> Enro
         defaults={"district_id": classroom.district_id, "school_id": classroom.school_id},
     )
     if created:
-        _bump_families_of(child)
+        bump_families_of(child)
         record_audit_event(
             actor=actor,
             action="child.enrolled",
@@ -56,7 +56,7 @@ def do_enroll_child(child: Child, classroom: Classroom, *, actor: Actor) -> Enro
     return enrollment
 
 
-def _bump_families_of(child: Child) -> None:
+def bump_families_of(child: Child) -> None:
     """The guardians' cached family pages show this child: they are now stale."""
     guardian_ids = GuardianLink.objects.filter(child=child).values_list("guardian_id", flat=True)
     versioned_cache.bump(*(family_dependency(g) for g in guardian_ids))

@@ -1,0 +1,1 @@
+"""Pages of the guardians app, one module per sub-domain (family, management, invites, ...)."""
