@@ -23,6 +23,9 @@ class Child(SchoolScopedModel):
     # identity checks); nothing else of demographics is kept.
     birth_date = models.DateField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
+    # When the roster removed the child (a leaver, or no longer listed): the privacy engine's
+    # retention timers start here. Cleared when a later roster lists the child again.
+    removed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     data_classification = {
@@ -30,6 +33,7 @@ class Child(SchoolScopedModel):
         "district": C.NONE,
         "school": C.STUDENT_RECORD,
         "birth_date": C.SENSITIVE,  # encrypted at rest by the privacy issue
+        "removed_at": C.NONE,
         "first_name": C.IDENTITY,
         "last_name": C.IDENTITY,
         "preferred_name": C.IDENTITY,
