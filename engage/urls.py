@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("engage.api_urls")),
     path("family/", include("guardians.urls")),
+    path("join/", include("guardians.join_urls")),
+    path("people/", include("guardians.manage_urls")),
     path("", include("notifications.urls")),
     path("", include("tenants.urls")),
 ]
