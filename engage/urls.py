@@ -15,6 +15,8 @@ urlpatterns = [
     path("family/", include("guardians.urls")),
     path("join/", include("guardians.join_urls")),
     path("people/", include("guardians.manage_urls")),
+    path("onboarding/", include("guardians.onboarding_urls")),
+    path("privacy/", include("privacy.urls")),
     path("", include("notifications.urls")),
     path("", include("tenants.urls")),
 ]

@@ -157,7 +157,7 @@ def list_inbox_for_user(user: User) -> QuerySet[Message]:
             deliveries__recipient_id=user.id,
             status=Message.Status.SENT,
         )
-        .exclude(kind="digest")
+        .exclude(kind__in=["digest", "invite"])  # an invite is a link to join, not news
         .select_related("school", "district")
         .distinct()
         .order_by("-created_at")

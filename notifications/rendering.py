@@ -13,6 +13,9 @@ from notifications.models import Channel
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 UNSUBSCRIBE_TOKEN = "-engage_unsubscribe_url-"
+# A message body may hold this placeholder for a link of the recipient's own (an invite): it is
+# filled in per delivery (source_links) so the link is never stored with the message.
+INVITE_LINK_TOKEN = "-engage_invite_url-"
 SMS_MAX_CHARS = 640
 
 
@@ -40,23 +43,35 @@ def unsubscribe_url(channel: str, address: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{path}"
 
 
+def source_links(message) -> dict[str, str]:
+    """{placeholder: URL} for links that belong to the message's source (an invite)."""
+    if message.source_type == "invite" and message.source_id:
+        from guardians.tokens import invite_url
+
+        return {INVITE_LINK_TOKEN: invite_url(int(message.source_id))}
+    return {}
+
+
 def render_delivery(delivery) -> Rendered:
     message = delivery.message
     text = message.text_for(delivery.language)
     subject, body = text.get("subject", ""), text.get("body", "")
+    links = source_links(message)
     with translation.override(delivery.language):
         if delivery.channel == Channel.SMS:
-            sms = f"{subject}\n{body}" if subject else body
+            for placeholder, url in links.items():
+                body = body.replace(placeholder, url)
+            sms = f"{subject}\n{body}" if subject and not body.startswith(subject) else body
             footer = _("Reply STOP to stop texts.")
             return Rendered(subject="", body=f"{sms[: SMS_MAX_CHARS - len(footer) - 1]}\n{footer}")
         # The body is the same for every recipient but for the unsubscribe link: a token filled
         # in per recipient, so a provider can send one batch for many recipients.
         url = unsubscribe_url(Channel.EMAIL, delivery.address)
         footer = _("Stop these emails: %(url)s") % {"url": UNSUBSCRIBE_TOKEN}
-        html = (
-            f'{linebreaks(escape(body))}<hr><p><a href="{UNSUBSCRIBE_TOKEN}">'
-            f"{escape(_('Unsubscribe'))}</a></p>"
-        )
+        html = linebreaks(escape(body))
+        for placeholder in links:
+            html = html.replace(placeholder, f'<a href="{placeholder}">{placeholder}</a>')
+        html = f'{html}<hr><p><a href="{UNSUBSCRIBE_TOKEN}">{escape(_("Unsubscribe"))}</a></p>'
         return Rendered(
             subject=subject,
             body=f"{body}\n\n--\n{footer}",
@@ -65,5 +80,5 @@ def render_delivery(delivery) -> Rendered:
                 "List-Unsubscribe": f"<{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
-            substitutions={UNSUBSCRIBE_TOKEN: url},
+            substitutions={UNSUBSCRIBE_TOKEN: url, **links},
         )

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from guardians.models import Enrollment
 from tenants import roles
-from tenants.models import Classroom, Membership, Role, School, User
+from tenants.models import Classroom, District, Membership, Role, School, User
 from tenants.scope import Scope
 
 
@@ -108,3 +108,32 @@ def list_grantable_roles(scope: Scope) -> list[tuple[str, str]]:
 
 def find_user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def is_family_only(user: User) -> bool:
+    """A guardian and nothing else: may be signed in by a joining code (staff sign in as usual,
+    with their password and two-factor check)."""
+    if user.is_staff or user.is_superuser or not user.is_active:
+        return False
+    return (
+        not Membership.objects.filter(user=user, is_active=True)
+        .exclude(role=Role.GUARDIAN)
+        .exists()
+    )
+
+
+def list_districts_open_to_families() -> QuerySet[District]:
+    """Districts a family may register with (public: names only)."""
+    return District.objects.filter(is_active=True).only("name", "slug").order_by("name")
+
+
+def get_district_open_to_families(slug: str) -> District | None:
+    return District.objects.filter(slug=slug, is_active=True).first()
+
+
+def get_active_district(district_id: int) -> District | None:
+    return District.objects.filter(id=district_id, is_active=True).first()
+
+
+def get_active_user(user_id: int) -> User | None:
+    return User.objects.filter(id=user_id, is_active=True).first()

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from privacy.audit import Actor
+from privacy.queries import has_consented_to_policy_in_force
 from tenants import actions, queries, roles
 from tenants.forms import GrantRoleForm, PreferencesForm
 from tenants.middleware import get_scope, get_scopes
@@ -23,6 +24,9 @@ def home(request):
     scope = get_scope(request)
     if scope is None:
         return render(request, "tenants/no_role.html", status=403)
+    if scope.is_family and not has_consented_to_policy_in_force(request.user, scope.district):
+        # Families agree to the policy in force before anything else (PROMISES C2, S4).
+        return redirect("join:consent")
     return redirect(roles.home_url_name(scope.role))
 
 

@@ -199,6 +199,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "20/m/ip,5/15m/key",
     "login": "30/m/ip",
     "reset_password": "10/m/ip,3/15m/key",
+    # Joining (guardians.verification): every code sent, or a self-registration that matched
+    # nothing (it gets the same reply), costs one of these per IP and per typed address.
+    "join_send_code": "10/h/ip,3/15m/key",
 }
 # Per-IP limits and the identifier+IP lockout need the client's address, not the proxy's: behind
 # N trusted reverse proxies set TRUSTED_PROXY_COUNT=N (allauth then reads X-Forwarded-For).
@@ -339,6 +342,9 @@ LOGGING = {
 SENTRY_DSN = env_str("SENTRY_DSN")
 
 # --- Messaging engine (notifications) ----------------------------------------------------
+# How long an invite link works (guardians.actions.invites) and a classroom join code lasts.
+ENGAGE_INVITE_EXPIRY_DAYS = env_int("ENGAGE_INVITE_EXPIRY_DAYS", 14)
+ENGAGE_JOIN_CODE_DAYS = env_int("ENGAGE_JOIN_CODE_DAYS", 30)
 ENGAGE_DEFAULT_SENDS_PER_SECOND = env_int("ENGAGE_DEFAULT_SENDS_PER_SECOND", 100)
 ENGAGE_SEND_THREADS = env_int("ENGAGE_SEND_THREADS", 8)
 # A delivery claimed longer ago than this by a worker that never finished is checked with the

@@ -123,8 +123,11 @@ def test_guardian_signs_in_with_a_code_texted_to_a_number_typed_in_national_form
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert signed_in_user_id(client) == pat.id
+    # First the privacy policy in force (PROMISES C2), then the family home.
     home = client.get("/")
-    assert (home.status_code, home["Location"]) == (302, "/family/")
+    assert (home.status_code, home["Location"]) == (302, "/join/consent/")
+    assert client.post("/join/consent/", {"is_policy_accepted": "on"})["Location"] == "/family/"
+    assert client.get("/")["Location"] == "/family/"
     family = client.get("/family/")
     assert family.status_code == 200
     assert "Hello, Pat" in family.content.decode()
@@ -146,7 +149,7 @@ def test_guardian_signs_in_with_a_code_emailed_to_them(client, world, outbox_mai
 
     assert (response.status_code, response["Location"]) == (302, "/")
     assert signed_in_user_id(client) == world.ben.id
-    assert client.get("/")["Location"] == "/family/"
+    assert client.get("/")["Location"] == "/join/consent/"
 
 
 @pytest.mark.parametrize(

@@ -28,9 +28,46 @@ ID_OBJECTS = {
         [("priya", Role.SCHOOL_ADMIN)],
     ),
     "message_id": lambda w: (_message_to_ana(w), [("priya", Role.SCHOOL_ADMIN)]),
+    "join_code_id": lambda w: (
+        _join_code(w),
+        [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
+    ),
+    "join_request_id": lambda w: (
+        _join_request(w),
+        [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
+    ),
 }
 # Routes whose rightful visitor differs from the kwarg's default insiders.
 ROUTE_INSIDERS = {"notifications:inbox_message": [("ana", Role.GUARDIAN)]}
+
+
+def _join_code(world):
+    from guardians.actions.joining import do_create_join_code
+    from guardians.models import JoinCode
+
+    existing = JoinCode.objects.filter(classroom=world.room1).first()
+    if existing:
+        return existing
+    scope = next(s for s in list_scopes_for_user(world.tom))
+    return do_create_join_code(scope, world.room1, actor=Actor(user=world.tom))
+
+
+def _join_request(world):
+    from guardians.actions.joining import do_request_to_join
+    from guardians.models import JoinRequest
+
+    existing = JoinRequest.objects.first()
+    if existing:
+        return existing
+    return do_request_to_join(
+        _join_code(world),
+        requester=world.dee,
+        child_first_name="Ola",
+        child_last_name="Dawson",
+        child_birth_date=None,
+        relationship="parent",
+        actor=Actor.system(),
+    )
 
 
 def _message_to_ana(world):

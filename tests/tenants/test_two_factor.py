@@ -141,7 +141,7 @@ def test_a_wrong_code_does_not_activate_totp(client, world, frozen):
 
 @pytest.mark.parametrize(
     ("key", "home"),
-    [("tom", "/teach/"), ("sam", "/school/"), ("vera", "/overview/"), ("ben", "/family/")],
+    [("tom", "/teach/"), ("sam", "/school/"), ("vera", "/overview/"), ("ben", "/join/consent/")],
 )
 def test_teachers_staff_viewers_and_guardians_are_not_forced(client, world, key, home):
     sign_in_with_password(client, key)
