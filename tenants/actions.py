@@ -19,11 +19,13 @@ from tenants.models import (
     Group,
     GroupMember,
     Membership,
+    Role,
     School,
     SchoolYear,
     User,
 )
 from tenants.phones import InvalidPhoneNumber, normalise_phone
+from tenants.queries import find_user_by_email
 from tenants.scope import Scope
 
 
@@ -205,6 +207,73 @@ def do_grant_role(
     return do_add_membership(
         user, role=role, district=scope.district, school=school, classroom=classroom, actor=actor
     )
+
+
+@transaction.atomic
+def do_add_staff_member(
+    scope: Scope,
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    role: str,
+    school: School | None = None,
+    classroom: Classroom | None = None,
+    actor: Actor,
+) -> tuple[Membership, bool]:
+    """An admin adds a person to their staff in one go: the account that has `email` gets the
+    role (its names are left as they are), or a new account is made with the names given.
+
+    Returns (membership, whether the account was created). Raises ActionError as
+    `do_grant_role` does, and for a new person without a name; nothing is written then.
+    """
+    user = find_user_by_email(email)
+    created = user is None
+    if created:
+        if not first_name.strip() or not last_name.strip():
+            raise ActionError(_("Nobody with that email address has an Engage account yet."))
+        user = do_create_user(
+            email=email.strip(),
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            preferred_language=scope.district.default_language,
+            actor=actor,
+        )
+    membership = do_grant_role(
+        scope, user, role=role, school=school, classroom=classroom, actor=actor
+    )
+    return membership, created
+
+
+@transaction.atomic
+def do_update_staff_name(
+    scope: Scope, membership: Membership, *, first_name: str, last_name: str, actor: Actor
+) -> User:
+    """Correct the name of the person holding `membership` (from `access_membership(scope, ...)`),
+    a role the admin may grant. Families' pages naming them as a teacher are refreshed."""
+    if membership.role not in roles.grantable_roles(scope.role):
+        raise ActionError(_("You cannot change that person's details."))
+    user = membership.user
+    values = {"first_name": first_name.strip(), "last_name": last_name.strip()}
+    changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
+    if not changed:
+        return user
+    for name in changed:
+        setattr(user, name, values[name])
+    user.save(update_fields=changed)
+    taught = Membership.objects.filter(
+        user_id=user.id, role=Role.TEACHER, is_active=True, classroom_id__isnull=False
+    ).values_list("classroom_id", flat=True)
+    versioned_cache.bump(*(classroom_dependency(c) for c in taught))
+    record_audit_event(
+        actor=actor,
+        action="user.updated",
+        target=user,
+        district_id=scope.district.id,
+        school_id=scope.school.id if scope.school else None,
+        metadata={"fields": changed, "membership_id": membership.id},
+    )
+    return user
 
 
 @transaction.atomic
