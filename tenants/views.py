@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from privacy.audit import Actor
 from privacy.queries import has_consented_to_policy_in_force
 from tenants import actions, queries, roles
-from tenants.forms import GrantRoleForm, PreferencesForm
+from tenants.forms import GrantRoleForm, PreferencesForm, StaffNameForm
 from tenants.middleware import get_scope, get_scopes
 from tenants.roles import Cap
 from tenants.scope import SESSION_KEY
@@ -117,18 +117,26 @@ def _grant_form(scope, data=None):
 
 @scoped_view({"GET": Cap.STAFF_MANAGE, "POST": Cap.STAFF_MANAGE})
 def staff_list(request, scope):
-    """Staff roles in scope; admins grant roles here."""
+    """Staff roles in scope; admins add people (new or with an account) and grant roles here."""
     form = _grant_form(scope, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            actions.do_grant_role(
+            membership, created = actions.do_add_staff_member(
                 scope,
-                **_grant_arguments(scope, form.cleaned_data),
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                **_grant_place(scope, data),
                 actor=Actor.from_request(request),
             )
         except actions.ActionError as error:
             form.add_error(None, str(error))
         else:
+            name = membership.user.get_full_name() or membership.user.email
+            if created:
+                messages.success(request, _("%(name)s was added to Engage.") % {"name": name})
             messages.success(request, _("Role granted."))
             return redirect("tenants:staff_list")
     return render(
@@ -142,10 +150,8 @@ def staff_list(request, scope):
     )
 
 
-def _grant_arguments(scope, data) -> dict:
-    user = queries.find_user_by_email(data["email"])
-    if user is None:
-        raise actions.ActionError(_("Nobody with that email address has an Engage account yet."))
+def _grant_place(scope, data) -> dict:
+    """The classroom and school chosen in the grant form, looked up inside the scope."""
     classroom = (
         queries.access_classroom(scope, data["classroom_id"]) if data["classroom_id"] else None
     )
@@ -154,7 +160,29 @@ def _grant_arguments(scope, data) -> dict:
         school = queries.list_schools_for_scope(scope).filter(id=data["school_id"]).first()
         if school is None:
             raise Http404
-    return {"user": user, "role": data["role"], "school": school, "classroom": classroom}
+    return {"school": school, "classroom": classroom}
+
+
+@scoped_view({"GET": Cap.STAFF_MANAGE, "POST": Cap.STAFF_MANAGE})
+def staff_edit(request, scope, membership_id: int):
+    """Correct the name of a person on the staff list (a role the admin may grant)."""
+    membership = queries.access_membership(scope, membership_id)
+    user = membership.user
+    form = StaffNameForm(
+        request.POST if request.method == "POST" else None,
+        initial={"first_name": user.first_name, "last_name": user.last_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_staff_name(
+                scope, membership, **form.cleaned_data, actor=Actor.from_request(request)
+            )
+        except actions.ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Name saved."))
+            return redirect("tenants:staff_list")
+    return render(request, "tenants/staff_edit.html", {"form": form, "membership": membership})
 
 
 @scoped_view({"POST": Cap.STAFF_MANAGE})

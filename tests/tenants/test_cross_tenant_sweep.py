@@ -28,6 +28,11 @@ ID_OBJECTS = {
         [("priya", Role.SCHOOL_ADMIN)],
     ),
     "message_id": lambda w: (_message_to_ana(w), [("priya", Role.SCHOOL_ADMIN)]),
+    "guardian_id": lambda w: (w.ben, [("priya", Role.SCHOOL_ADMIN), ("tom", Role.TEACHER)]),
+    "link_id": lambda w: (
+        GuardianLink.objects.get(guardian=w.ben, child=w.noah),
+        [("priya", Role.SCHOOL_ADMIN)],
+    ),
     "join_code_id": lambda w: (
         _join_code(w),
         [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
@@ -38,7 +43,15 @@ ID_OBJECTS = {
     ),
 }
 # Routes whose rightful visitor differs from the kwarg's default insiders.
-ROUTE_INSIDERS = {"notifications:inbox_message": [("ana", Role.GUARDIAN)]}
+ROUTE_INSIDERS = {
+    "notifications:inbox_message": [("ana", Role.GUARDIAN)],
+    # People management: a child's page is read by its school's staff, written by its admins.
+    "manage:child_detail": [("priya", Role.SCHOOL_ADMIN), ("tom", Role.TEACHER)],
+    **{
+        f"manage:{name}": [("priya", Role.SCHOOL_ADMIN)]
+        for name in ("child_edit", "child_move", "child_remove", "link_add")
+    },
+}
 
 
 def _join_code(world):
