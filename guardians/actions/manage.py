@@ -400,9 +400,12 @@ def _end_guardian_role_if_unlinked(guardian_id: int, district_id: int, *, actor:
         guardian_id=guardian_id, district_id=district_id, is_active=True
     ).exists():
         return
-    for membership in Membership.objects.filter(
-        user_id=guardian_id, district_id=district_id, role=Role.GUARDIAN, is_active=True
-    ):
+    memberships = list(
+        Membership.objects.filter(
+            user_id=guardian_id, district_id=district_id, role=Role.GUARDIAN, is_active=True
+        )
+    )
+    for membership in memberships:
         membership.is_active = False
         membership.revoked_at = timezone.now()
         membership.save(update_fields=["is_active", "revoked_at"])
@@ -412,4 +415,5 @@ def _end_guardian_role_if_unlinked(guardian_id: int, district_id: int, *, actor:
             target=membership,
             metadata={"role": membership.role, "user_id": guardian_id},
         )
-    versioned_cache.bump(memberships_dependency(guardian_id))
+    if memberships:
+        versioned_cache.bump(memberships_dependency(guardian_id))
