@@ -19,6 +19,8 @@ def do_create_child(
     last_name: str,
     grade_level: str = "",
     pupil_number: str = "",
+    preferred_name: str = "",
+    birth_date=None,
     actor: Actor,
 ) -> Child:
     """Add a child record to `school`'s roster."""
@@ -27,8 +29,10 @@ def do_create_child(
         school=school,
         first_name=first_name,
         last_name=last_name,
+        preferred_name=preferred_name,
         grade_level=grade_level,
         pupil_number=pupil_number,
+        birth_date=birth_date,
     )
     record_audit_event(actor=actor, action="child.created", target=child)
     return child

@@ -136,11 +136,9 @@ def do_approve_join_request(
             first_name=join_request.child_first_name,
             last_name=join_request.child_last_name,
             grade_level=classroom.grade_level,
+            birth_date=join_request.child_birth_date,
             actor=actor,
         )
-        if join_request.child_birth_date:
-            child.birth_date = join_request.child_birth_date
-            child.save(update_fields=["birth_date"])
     elif child.school_id != classroom.school_id:
         raise ActionError(_("That child is in another school."))
     do_enroll_child(child, classroom, actor=actor)

@@ -10,7 +10,7 @@ from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
 from engage import versioned_cache
-from guardians.models import Child, Enrollment, GuardianLink
+from guardians.models import Child, Enrollment, GuardianLink, HouseholdMember
 from tenants.cache_keys import classroom_dependency, family_dependency, user_dependency
 from tenants.models import Classroom, User
 from tenants.queries import list_teachers_by_classroom
@@ -107,3 +107,45 @@ def _build_family_home(scope: Scope) -> tuple[FamilyHome, list[str]]:
         people = {t.id: t for c in classrooms for t in teachers.get(c.id, [])}
         cards.append(ChildCard(child=child, classrooms=classrooms, teachers=list(people.values())))
     return FamilyHome(children=cards), [classroom_dependency(i) for i in sorted(classroom_ids)]
+
+
+@dataclass
+class CoGuardian:
+    """Another guardian of a child, as a guardian may see them (PROMISES V6)."""
+
+    name: str
+    relationship: str
+    # Contact details only for someone in the viewer's own household.
+    phone: str | None = None
+    email: str | None = None
+
+
+def list_co_guardians(scope: Scope, child: Child) -> list[CoGuardian]:
+    """The child's other guardians (with access) for the signed-in guardian. 2 queries."""
+    links = (
+        GuardianLink.objects.filter(
+            district_id=scope.district.id, child_id=child.id, is_active=True, has_access=True
+        )
+        .exclude(guardian_id=scope.user.id)
+        .select_related("guardian")
+        .order_by("guardian__first_name", "guardian__last_name")
+    )
+    housemates = set(
+        HouseholdMember.objects.filter(
+            district_id=scope.district.id,
+            household__members__guardian_id=scope.user.id,
+        ).values_list("guardian_id", flat=True)
+    )
+    people = []
+    for link in links:
+        guardian = link.guardian
+        shares = guardian.id in housemates
+        people.append(
+            CoGuardian(
+                name=guardian.get_full_name(),
+                relationship=link.get_relationship_display(),
+                phone=guardian.phone if shares else None,
+                email=guardian.email if shares else None,
+            )
+        )
+    return people

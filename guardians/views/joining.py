@@ -9,10 +9,12 @@ from them (a self-registration gets the same reply whether or not anything match
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from guardians import verification
@@ -138,6 +140,7 @@ def invite(request, token: str):
             request, "guardians/join/invite_problem.html", {"problem": problem}, status=status
         )
     guardian = found.guardian
+    _speak_their_language(request, guardian)
     choices = _contact_choices(guardian)
     if request.method == "POST":
         channel = request.POST.get("channel")
@@ -162,6 +165,13 @@ def invite(request, token: str):
     )
 
 
+def _speak_their_language(request, guardian: User) -> None:
+    """The invite page speaks the invited guardian's language unless the visitor chose one."""
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and not request.user.is_authenticated:
+        translation.activate(guardian.preferred_language or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
 @public_view
 def invite_code(request, token: str):
     found, problem = get_invite_for_token(token)
@@ -170,6 +180,7 @@ def invite_code(request, token: str):
         return render(
             request, "guardians/join/invite_problem.html", {"problem": problem}, status=status
         )
+    _speak_their_language(request, found.guardian)
 
     def accepted(pending):
         if pending.subject != str(found.id):

@@ -78,7 +78,7 @@ def test_seed_demo_twice_writes_once():
     assert counts["District"] == 1
     assert counts["School"] == 2
     assert counts["Classroom"] == 5
-    assert counts["Child"] == 12
+    assert counts["Child"] == 14
     assert counts["Authenticator"] == 2  # the district admin and the principal
 
 
@@ -235,3 +235,70 @@ def test_demo_teacher_announcement_reaches_the_family(
     inbox = client.get("/inbox/").content.decode()
     assert "Día de biblioteca" in inbox
     assert "Traigan el libro el jueves." in client.get(f"/inbox/{message.id}/").content.decode()
+
+
+# --- the joining journeys the printout describes ----------------------------------------------
+
+
+def _last_code(phone: str) -> str:
+    body = OutboxEntry.objects.filter(to=phone).order_by("id").last().body
+    return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 23, 15, 0, tzinfo=datetime.UTC), tick=True)
+def test_demo_invite_journey_sms_code_consent_profile_home(
+    client, printout, django_capture_on_commit_callbacks
+):
+    """Tara invites Room 1; Rosa opens the texted link, confirms by code, consents, gives her
+    relationship, and lands on her home with Elena."""
+    assert "Invite: sign in as Tara Brooks" in printout
+    _sign_in(client, printout, "tara.brooks@riverbend.example", Role.TEACHER)
+    room = Classroom.objects.get(name="Room 1", school__slug="elementary")
+    url = reverse("onboarding:classroom_invites", args=[room.id])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"channels": ["sms", "email"]}, follow=True)
+    # The other Room 1 families joined already: only Rosa is invited.
+    assert "1 invitation sent." in response.content.decode()
+    assert "3 families have already joined." in response.content.decode()
+    client.logout()
+
+    (sms,) = OutboxEntry.objects.filter(to="+13125550177")
+    link = re.search(r"http://[^/]+(/join/i/\S+/)", sms.body).group(1)
+    assert "Welcome, Rosa" in client.get(link).content.decode()
+    client.post(link, {"channel": "sms"})
+    response = client.post(f"{link}code/", {"code": _last_code("+13125550177")})
+    assert response.url == reverse("join:consent")
+    response = client.post(reverse("join:consent"), {"is_policy_accepted": "on"})
+    assert response.url == reverse("join:profile")
+    response = client.post(reverse("join:profile"), {"relationship": "mother"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("guardians:home")
+    assert "Elena Diaz" in response.content.decode()
+
+
+def test_demo_self_registration_journey(client, printout):
+    """Ahmed registers with the details the printout gives and lands on his home with Yusuf."""
+    assert "Ahmed Karim, child Yusuf Karim, born 2019-09-02" in printout
+    response = client.post(
+        reverse("join:register", args=["riverbend"]),
+        {
+            "first_name": "Ahmed",
+            "last_name": "Karim",
+            "child_first_name": "Yusuf",
+            "child_last_name": "Karim",
+            "child_birth_date": "2019-09-02",
+            "contact": "(312) 555-0166",
+        },
+    )
+    response = client.post(response.url, {"code": _last_code("+13125550166")})
+    assert response.url == reverse("join:consent")
+    client.post(reverse("join:consent"), {"is_policy_accepted": "on"})
+    response = client.post(reverse("join:profile"), {"skip": "1"}, follow=True)
+    assert "Yusuf Karim" in response.content.decode()
+
+
+def test_demo_join_code_is_printed_and_works(client, printout):
+    code = re.search(r"Room 3's code (\w+)", printout).group(1)
+    page = client.get(reverse("join:code", args=[code]))
+    assert (
+        page.status_code == 200 and "Join Room 3 at Riverbend Elementary" in page.content.decode()
+    )

@@ -11,6 +11,7 @@ from guardians.models import GuardianProfile, Invite
 from guardians.tokens import invite_token
 from notifications.models import Delivery, Message, OutboxEntry
 from privacy.models import AuditEvent, Consent
+from tests.counts import SESSION_QUERIES
 from tests.guardians.helpers import (
     MORNING,
     PHONES,
@@ -73,7 +74,8 @@ def test_the_whole_journey_invite_code_consent_profile_home(invited, client):
     path = invite_path_in(outbox_to(PHONES["ana"])[0].body)
     page = client.get(path)
     assert page.status_code == 200
-    assert "Welcome, Ana" in page.content.decode() and "•••• 0101" in page.content.decode()
+    # The page speaks the invited guardian's language (Ana reads Spanish).
+    assert "Bienvenido/a, Ana" in page.content.decode() and "•••• 0101" in page.content.decode()
 
     response = client.post(path, {"channel": "sms"})
     assert response.status_code == 302 and response.url == f"{path}code/"
@@ -82,7 +84,7 @@ def test_the_whole_journey_invite_code_consent_profile_home(invited, client):
 
     wrong = "000000" if code != "000000" else "111111"
     response = client.post(f"{path}code/", {"code": wrong})
-    assert "You can try 4 more times." in response.content.decode()
+    assert "Puede intentarlo 4 veces más." in response.content.decode()
     response = client.post(f"{path}code/", {"code": code})
     assert response.status_code == 302 and response.url == reverse("join:consent")
     invite.refresh_from_db()
@@ -113,6 +115,12 @@ def test_the_whole_journey_invite_code_consent_profile_home(invited, client):
     # Single use: the same link now says so (in Ana's Spanish, as she is signed in).
     again = client.get(path)
     assert again.status_code == 410 and "Esta invitación ya se usó" in again.content.decode()
+
+
+def test_a_visitor_who_chose_a_language_keeps_it(invited, client):
+    path = invite_path_in(outbox_to(PHONES["ana"])[0].body)
+    client.cookies["django_language"] = "en"
+    assert "Welcome, Ana" in client.get(path).content.decode()
 
 
 def test_the_profile_saves_only_what_is_given(invited, client):
@@ -241,7 +249,7 @@ def test_funnel_query_count_does_not_grow_with_classrooms(world, client, login, 
         child = do_create_child(world.a1, first_name="C", last_name=str(n), actor=Actor.system())
         do_enroll_child(child, room, actor=Actor.system())
     client.get(reverse("onboarding:funnel"))  # warm the scope cache
-    with assert_num_queries(9):  # the session, the user, and the funnel's 7
+    with assert_num_queries(SESSION_QUERIES + 8):  # the user, and the funnel's 7
         assert client.get(reverse("onboarding:funnel")).status_code == 200
 
 

@@ -15,12 +15,11 @@ from tenants.auth_backends import AuthenticationBackend, get_cached_user
 from tenants.cache_keys import user_dependency
 from tenants.models import Membership, Role, User
 from tenants.scope import list_scopes_for_user
+from tests.counts import SESSION_QUERIES
 from tests.world import PASSWORD, SYSTEM
 
 OUR_BACKEND = "tenants.auth_backends.AuthenticationBackend"
 ALLAUTH_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
-# The session, when the session engine reads the database (not with cached_db and Redis).
-SESSION_QUERIES = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
 
 
 def _fields(user: User) -> dict:

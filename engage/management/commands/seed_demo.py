@@ -22,6 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guardians.actions import do_create_child, do_enroll_child, do_link_guardian
+from guardians.actions.joining import do_create_join_code
+from guardians.models import JoinCode
+from privacy.actions import do_record_consents
 from privacy.audit import Actor
 from tenants import roles
 from tenants.actions import (
@@ -33,6 +36,7 @@ from tenants.actions import (
     do_create_user,
 )
 from tenants.models import Classroom, District, Role, School, User
+from tenants.scope import list_scopes_for_user
 
 DISTRICT_NAME = "Riverbend Unified"
 DISTRICT_SLUG = "riverbend"
@@ -59,6 +63,8 @@ class DemoPerson:
     classroom: str = ""  # "<school slug>/<classroom name>", for teachers
     phone: str = ""  # phone-only people have no email and no password
     language: str = "en"
+    # Guardians who joined already agreed to the privacy policy; the others show the journeys.
+    has_joined: bool = True
 
     @property
     def email(self) -> str:
@@ -93,23 +99,44 @@ PEOPLE = [
     DemoPerson("Kevin", "Walsh", Role.GUARDIAN, "Parent"),
     DemoPerson("Grace", "Lee", Role.GUARDIAN, "Parent"),
     DemoPerson("Sam", "Rivera", Role.GUARDIAN, "Parent, phone only", phone="+13125550142"),
+    DemoPerson(
+        "Rosa",
+        "Diaz",
+        Role.GUARDIAN,
+        "Parent, not joined yet: invite her",
+        phone="+13125550177",
+        has_joined=False,
+    ),
+    DemoPerson(
+        "Ahmed",
+        "Karim",
+        Role.GUARDIAN,
+        "Parent, not joined yet: registers himself",
+        phone="+13125550166",
+        has_joined=False,
+    ),
 ]
 
-# (first name, last name, "<school slug>/<classroom name>", guardian's email or phone)
+# (first name, last name, "<school slug>/<classroom name>", guardian's email or phone, birth date)
 CHILDREN = [
-    ("Lucas", "Alvarez", "elementary/Room 2", "maria.alvarez"),
-    ("Sofia", "Alvarez", "middle/Room 7B", "maria.alvarez"),
-    ("Mateo", "Hernández", "elementary/Room 1", "lucia.hernandez"),
-    ("Valentina", "Hernández", "middle/Room 6A", "lucia.hernandez"),
-    ("Ava", "Carter", "elementary/Room 1", "james.carter"),
-    ("Zara", "Carter", "elementary/Room 3", "james.carter"),
-    ("Arjun", "Shah", "elementary/Room 3", "priya.shah"),
-    ("Maya", "Shah", "elementary/Room 1", "priya.shah"),
-    ("Liam", "Walsh", "middle/Room 6A", "kevin.walsh"),
-    ("Ethan", "Lee", "elementary/Room 2", "grace.lee"),
-    ("Chloe", "Lee", "elementary/Room 3", "grace.lee"),
-    ("Noah", "Rivera", "middle/Room 7B", "+13125550142"),
+    ("Lucas", "Alvarez", "elementary/Room 2", "maria.alvarez", "2019-05-02"),
+    ("Sofia", "Alvarez", "middle/Room 7B", "maria.alvarez", "2014-01-19"),
+    ("Mateo", "Hernández", "elementary/Room 1", "lucia.hernandez", "2020-03-08"),
+    ("Valentina", "Hernández", "middle/Room 6A", "lucia.hernandez", "2015-07-23"),
+    ("Ava", "Carter", "elementary/Room 1", "james.carter", "2020-06-11"),
+    ("Zara", "Carter", "elementary/Room 3", "james.carter", "2018-10-30"),
+    ("Arjun", "Shah", "elementary/Room 3", "priya.shah", "2018-02-14"),
+    ("Maya", "Shah", "elementary/Room 1", "priya.shah", "2020-09-01"),
+    ("Liam", "Walsh", "middle/Room 6A", "kevin.walsh", "2015-04-04"),
+    ("Ethan", "Lee", "elementary/Room 2", "grace.lee", "2019-12-12"),
+    ("Chloe", "Lee", "elementary/Room 3", "grace.lee", "2018-08-27"),
+    ("Noah", "Rivera", "middle/Room 7B", "+13125550142", "2014-11-05"),
+    ("Elena", "Diaz", "elementary/Room 1", "+13125550177", "2020-02-17"),
+    ("Yusuf", "Karim", "elementary/Room 2", "+13125550166", "2019-09-02"),
 ]
+# The self-registration journey: what Ahmed Karim types (checked against the roster).
+SELF_REGISTRATION = ("Ahmed", "Karim", "Yusuf", "Karim", "2019-09-02", "(312) 555-0166")
+JOIN_CODE_CLASSROOM = "elementary/Room 3"
 
 
 def current_school_year(today: datetime.date) -> tuple[str, datetime.date, datetime.date]:
@@ -141,6 +168,9 @@ def seed_demo_district(actor: Actor) -> District:
     district = do_create_district(
         name=DISTRICT_NAME, slug=DISTRICT_SLUG, timezone_name=DISTRICT_TIMEZONE, actor=actor
     )
+    # The demo district keeps children's birth dates, so parents can self-register (C8).
+    district.is_roster_birth_date_imported = True
+    district.save(update_fields=["is_roster_birth_date_imported"])
     name, start, end = current_school_year(timezone.localdate())
     year = do_create_school_year(
         district, name=name, start_date=start, end_date=end, is_current=True, actor=actor
@@ -159,6 +189,19 @@ def seed_demo_district(actor: Actor) -> District:
         for person in PEOPLE
     }
     _seed_children(classrooms, people, actor)
+    for person in PEOPLE:
+        if roles.is_family_role(person.role) and person.has_joined:
+            do_record_consents(
+                people[person.sign_in],
+                district,
+                is_policy_accepted=True,
+                choices={},
+                source="demo",
+                actor=actor,
+            )
+    teacher = next(p for p in PEOPLE if p.classroom == JOIN_CODE_CLASSROOM)
+    scope = next(s for s in list_scopes_for_user(people[teacher.sign_in]))
+    do_create_join_code(scope, classrooms[JOIN_CODE_CLASSROOM], actor=actor)
     return district
 
 
@@ -187,7 +230,7 @@ def _seed_person(person, district, schools, classrooms, actor) -> User:
 
 
 def _seed_children(classrooms, people, actor) -> None:
-    for number, (first, last, classroom_key, guardian) in enumerate(CHILDREN, start=1):
+    for number, (first, last, classroom_key, guardian, birth) in enumerate(CHILDREN, start=1):
         classroom = classrooms[classroom_key]
         child = do_create_child(
             classroom.school,
@@ -195,6 +238,7 @@ def _seed_children(classrooms, people, actor) -> None:
             last_name=last,
             grade_level=classroom.grade_level,
             pupil_number=f"RB-{number:04d}",
+            birth_date=datetime.date.fromisoformat(birth),
             actor=actor,
         )
         do_enroll_child(child, classroom, actor=actor)
@@ -223,6 +267,15 @@ def format_sign_ins() -> str:
         for row in [header, rule, *rows]
     )
     admins = "\n".join(f"  {p.sign_in}" for p in PEOPLE if roles.requires_two_factor(p.role))
+    first, last, child_first, child_last, birth, phone = SELF_REGISTRATION
+    join_code = (
+        JoinCode.objects.filter(  # scope-exempt: the demo's own seeded code, for the printout
+            district__slug=DISTRICT_SLUG
+        )
+        .values_list("code", flat=True)
+        .first()
+        or "-"
+    )
     return f"""
 Demo sign-ins for {DISTRICT_NAME} (sign in at {base}{reverse("account_login")})
 
@@ -237,5 +290,16 @@ One-time codes: every guardian can also sign in without a password (the one-time
 the sign-in page, or {base}{reverse("account_request_login_code")}). With no SendGrid or Twilio
 configured, the email or SMS lands in the local outbox: {base}{reverse("notifications:outbox")}
 Guardians with an email address also have the demo password, to keep the demo quick; the
-phone-only guardian signs in by code only.
+phone-only guardians sign in by code only.
+
+Joining journeys (open them on a phone, or a 360 px wide window):
+- Invite: sign in as Tara Brooks, open Invitations, then Room 1, and invite the families not
+  yet invited. Rosa Diaz's text lands in the outbox ({base}{reverse("notifications:outbox")}?to=%2B13125550177);
+  open its link, ask for a code (outbox again), agree to the policy, skip or fill the profile.
+  (Between 8 pm and 7 am Riverbend time the invitation waits for the morning: quiet hours.)
+- Self-registration: open {base}{reverse("join:register", args=[DISTRICT_SLUG])} and enter
+  {first} {last}, child {child_first} {child_last}, born {birth}, mobile {phone}; the code is
+  in the outbox.
+- Join code: families the roster missed use Room 3's code {join_code}
+  ({base}{reverse("join:code", args=[join_code])}); Hannah Kim approves them under Invitations.
 """
