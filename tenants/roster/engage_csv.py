@@ -15,13 +15,14 @@ from tenants.roster.records import (
     STUDENT,
     ClassroomRecord,
     PersonRecord,
+    Phones,
     SchoolRecord,
     Snapshot,
     Where,
     add_unique,
     clean_email,
-    clean_phone,
     parse_date,
+    with_kind,
 )
 from tenants.roster.report import Report, RosterRejected
 from tenants.roster.source import RosterSource
@@ -32,6 +33,35 @@ REQUIRED = {
     "children.csv": ("child_id", "first_name", "last_name", "school_id"),
     "guardians.csv": ("guardian_id", "first_name", "last_name"),
     "links.csv": ("guardian_id", "child_id"),
+}
+COLUMNS = {
+    "staff.csv": (
+        "staff_id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "role",
+        "school_id",
+        "school_name",
+        "classroom_id",
+        "classroom_name",
+        "grade",
+    ),
+    "children.csv": (
+        "child_id",
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "school_id",
+        "school_name",
+        "classroom_id",
+        "classroom_name",
+        "grade",
+        "birth_date",
+    ),
+    "guardians.csv": ("guardian_id", "first_name", "last_name", "email", "phone", "language"),
+    "links.csv": ("guardian_id", "child_id", "relationship", "contact_role"),
 }
 STAFF_ROLES = {
     "teacher": Role.TEACHER,
@@ -59,11 +89,20 @@ def guardian_key(guardian_id: str) -> str:
 
 
 class EngageParser:
-    def __init__(self, source: RosterSource, report: Report, *, is_birth_date_imported: bool):
+    def __init__(
+        self, source: RosterSource, report: Report, *, is_birth_date_imported: bool, phones: Phones
+    ):
         self.source = source
         self.report = report
         self.is_birth_date_imported = is_birth_date_imported
+        self.phones = phones
         self.snapshot = Snapshot(columns=REFERENCE_COLUMNS)
+        self.snapshot.files = {
+            "teaching": "staff.csv",
+            "enrolled": "children.csv",
+            "links": "links.csv",
+            "staff_roles": "staff.csv",
+        }
 
     def parse(self) -> Snapshot:
         present = [name for name in FILES if self.source.has(name)]
@@ -72,6 +111,7 @@ class EngageParser:
             raise RosterRejected("no files")
         if len(present) < len(FILES):
             self.snapshot.modes = dict.fromkeys(KINDS, "delta")
+        self.source.expect_rows(present)
         handlers = {
             "staff.csv": self.staff,
             "children.csv": self.child,
@@ -79,7 +119,9 @@ class EngageParser:
             "links.csv": self.link,
         }
         for name in present:
-            for line, row in self.source.rows(name, REQUIRED[name]):
+            columns = COLUMNS[name]
+            for line, values in self.source.rows(name, REQUIRED[name], columns):
+                row = dict(zip(columns, values, strict=True))
                 where = Where(name, line)
                 missing = [column for column in REQUIRED[name] if not row[column]]
                 if missing:
@@ -104,7 +146,7 @@ class EngageParser:
     def person(self, key: str, row: dict, where: Where) -> PersonRecord:
         person = PersonRecord(key, row["first_name"], row["last_name"], where)
         person.email = clean_email(self.report, where, "email", row.get("email", ""))
-        person.phone = clean_phone(self.report, where, "phone", row.get("phone", ""))
+        person.phone = self.phones.clean(self.report, where, "phone", row.get("phone", ""))
         return person
 
     def staff(self, row: dict, where: Where) -> None:
@@ -133,17 +175,19 @@ class EngageParser:
                 where.file, where.line, "staff_id", row["staff_id"], "duplicate id, other details"
             )
             return
-        person.kinds.add(STAFF)
+        person.kinds = with_kind(person.kinds, STAFF)
         if role == Role.TEACHER:
-            self.snapshot.teaching[(key, classroom_id)] = where
+            classroom_id = self.snapshot.classrooms[classroom_id].sourced_id
+            self.snapshot.teaching[(person.sourced_id, classroom_id)] = where.line
         else:
             school = "" if role == Role.DISTRICT_ADMIN else school_id
-            self.snapshot.staff_roles[(key, role, school)] = where
+            self.snapshot.staff_roles[(person.sourced_id, role, school)] = where.line
 
     def child(self, row: dict, where: Where) -> None:
         school_id, classroom_id = self.place(row, where)
         key = row["child_id"]
-        person = PersonRecord(key, row["first_name"], row["last_name"], where, kinds={STUDENT})
+        person = PersonRecord(key, row["first_name"], row["last_name"], where)
+        person.kinds = with_kind(person.kinds, STUDENT)
         person.preferred_name = row.get("preferred_name", "")
         person.grade_level = row.get("grade", "")
         person.identifier = key
@@ -152,12 +196,13 @@ class EngageParser:
             person.birth_date = parse_date(self.report, where, "birth_date", row["birth_date"])
         added = add_unique(self.report, self.snapshot.people, key, person, where, "child_id")
         if added and classroom_id:
-            self.snapshot.enrolled[(key, classroom_id)] = where
+            classroom_id = self.snapshot.classrooms[classroom_id].sourced_id
+            self.snapshot.enrolled[(key, classroom_id)] = where.line
 
     def guardian(self, row: dict, where: Where) -> None:
         key = guardian_key(row["guardian_id"])
         person = self.person(key, row, where)
-        person.kinds.add(GUARDIAN)
+        person.kinds = with_kind(person.kinds, GUARDIAN)
         language = row.get("language", "")
         if language and language not in LANGUAGES:
             self.report.warning(where.file, where.line, "language", language, "unknown language")
@@ -181,11 +226,14 @@ class EngageParser:
         if key in self.snapshot.links:
             self.report.error(where.file, where.line, "child_id", row["child_id"], "duplicate link")
             return
-        self.snapshot.links[key] = (relationship, contact_role, where)
+        self.snapshot.links[key] = (relationship, contact_role, where.line)
 
 
 def parse_engage_csv(
-    source: RosterSource, report: Report, *, is_birth_date_imported: bool
+    source: RosterSource, report: Report, *, is_birth_date_imported: bool, phones: Phones
 ) -> Snapshot:
     """Parse and validate an Engage CSV set (raises RosterRejected when there is nothing to read)."""
-    return EngageParser(source, report, is_birth_date_imported=is_birth_date_imported).parse()
+    parser = EngageParser(
+        source, report, is_birth_date_imported=is_birth_date_imported, phones=phones
+    )
+    return parser.parse()

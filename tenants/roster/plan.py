@@ -1,18 +1,32 @@
 """Diff a parsed roster against the district's rows: what to create, update, leave, deactivate.
 
-The district's existing rows are loaded in a few queries (one per table, plus batched lookups of
-contacts), as compact tuples rather than model instances, so memory stays small. Nothing is
-written here: the plan holds unsaved instances (new rows refer to new parents as instances, whose
-ids bulk_create fills in) and ids, and every count in the report is known before the write.
+The district's existing rows are loaded in a few queries (existing.py), as compact tuples rather
+than model instances, and the plan is tuples too: a new row is a tuple of the values of
+CREATE_COLUMNS[model] (write.py adds the district and the fields' defaults), and a row that later
+rows point at carries a `NewRow` whose id write.py fills in when it writes it. A reference is an
+id (existing row) or a NewRow (created in this run). Nothing is written here, and every count in
+the report is known before the write.
+
+Year-end rollover (see docs/ROSTER_FORMAT.md): the school years a roster lists are the ones it
+describes. A rostered classroom of another year, or of a year that started before the current
+one, is history: a bulk file that no longer lists it does not deactivate it, its enrollments stay
+(last year's classes stay readable), and its teachers' memberships end once its year is past.
+Children a bulk file no longer lists are leavers: deactivated, with `removed_at` set for the
+privacy engine's timers (cleared when a later roster lists them again).
+
+A school admin's import (`school_id`) changes only that school: nothing outside it is deactivated
+(roster people span schools, so their district records are never deactivated by it), and the
+district's school years are left as they are.
 """
 
 import datetime
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import make_password
-from django.db import models
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.utils import timezone
+from django.utils.text import slugify
 
 from guardians.models import Child, Enrollment, GuardianLink
 from tenants.models import (
@@ -25,7 +39,7 @@ from tenants.models import (
     SchoolYear,
     User,
 )
-from tenants.roster.existing import Existing
+from tenants.roster.existing import Existing, pair, unpair
 from tenants.roster.records import GUARDIAN, STAFF, STUDENT, Snapshot
 from tenants.roster.report import Report
 
@@ -40,46 +54,122 @@ WRITE_ORDER = (
     Enrollment,
     GuardianLink,
 )
+# The planned values of a new row, in this order; write.py adds `district` and the defaults.
+CREATE_COLUMNS = {
+    SchoolYear: ("sourced_id", "name", "start_date", "end_date"),
+    School: ("sourced_id", "name", "slug"),
+    Classroom: ("sourced_id", "name", "grade_level", "school_id", "school_year_id"),
+    User: ("email", "phone", "first_name", "last_name", "preferred_language", "password"),
+    RosterPerson: ("sourced_id", "user_id"),
+    Child: (
+        "sourced_id",
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "grade_level",
+        "pupil_number",
+        "school_id",
+        "birth_date",
+    ),
+    Membership: ("role", "user_id", "school_id", "classroom_id", "granted_by_id"),
+    Enrollment: ("school_id", "classroom_id", "child_id"),
+    GuardianLink: ("guardian_id", "child_id", "relationship", "contact_role"),
+}
+CHILD_COLUMNS = (  # Existing.children rows from index 2
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "grade_level",
+    "pupil_number",
+    "school_id",
+    "birth_date",
+    "is_active",
+    "removed_at",
+)
+
+
+class NewRow:
+    """A row this import creates; write.py sets `id` once the row is written."""
+
+    __slots__ = ("id",)
+
+    def __init__(self):
+        self.id = None
 
 
 @dataclass
 class Plan:
     district: District
-    create: dict[type, list] = field(default_factory=lambda: defaultdict(list))
-    update: dict[type, dict[str, list]] = field(
+    # model -> [(NewRow or None, *values of CREATE_COLUMNS[model])]
+    create: dict[type, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    # model -> field names -> [(id, *new values)]
+    update: dict[type, dict[tuple[str, ...], list[tuple]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
     deactivate: dict[type, set[int]] = field(default_factory=lambda: defaultdict(set))
-    current_year: SchoolYear | None = None
+    current_year: "int | NewRow | None" = None  # the year to make current (None: as it is)
     changed_users: set = field(default_factory=set)  # whose memberships changed (cache)
     changed_guardians: set = field(default_factory=set)  # whose family pages changed (cache)
 
-    def updated(self, instance, fields: list[str]) -> None:
-        """Queue `instance` (id + new values) for a bulk update of `fields`."""
-        self.update[type(instance)][",".join(sorted(fields))].append(instance)
+    def add(self, model, values: tuple, *, is_referenced: bool = False) -> "NewRow | None":
+        """Queue a new row; returns its reference when later rows point at it."""
+        ref = NewRow() if is_referenced else None
+        self.create[model].append((ref, *values))
+        return ref
+
+    def updated(self, model, row_id: int, changes: dict) -> None:
+        """Queue new values of some fields of an existing row."""
+        names = tuple(sorted(changes))
+        self.update[model][names].append((row_id, *(changes[name] for name in names)))
+
+    @property
+    def row_count(self) -> int:
+        """The rows the write will touch (for progress)."""
+        return (
+            sum(len(rows) for rows in self.create.values())
+            + sum(len(rows) for groups in self.update.values() for rows in groups.values())
+            + sum(len(ids) for ids in self.deactivate.values())
+        )
 
 
 def today() -> datetime.date:
     return timezone.localdate()
 
 
+def unusable_password() -> str:
+    """What make_password(None) stores (a password no one can sign in with), at 1/100 the cost."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
+
+
 class Planner:
     """Builds the Plan and counts the report; see the module docstring."""
 
     def __init__(
-        self, snapshot: Snapshot, existing: Existing, plan: Plan, report: Report, actor_user
+        self,
+        snapshot: Snapshot,
+        existing: Existing,
+        plan: Plan,
+        report: Report,
+        actor_user,
+        school_id: int | None,
     ):
         self.s, self.ex, self.plan, self.report = snapshot, existing, plan, report
-        self.actor_user = actor_user
-        self.d = {"district": plan.district}
+        self.actor_user_id = getattr(actor_user, "id", None)
+        self.school_id = school_id
         self.years = {sid: row[0] for sid, row in existing.years.items()}
+        self.year_starts = {row[0]: row[3] for row in existing.years.values()}
+        self.current_year = next((row[0] for row in existing.years.values() if row[5]), None)
         self.schools = {sid: row[0] for sid, row in existing.schools.items()}
-        self.classrooms = {sid: (row[0], row[4]) for sid, row in existing.classrooms.items()}
+        # sourcedId -> (classroom, school, year): the file's classrooms, else the newest rows
+        self.classrooms = {sid: (r[0], r[4], r[5]) for sid, r in existing.classrooms.items()}
         self.children = {sid: row[0] for sid, row in existing.children.items()}
+        self.child_schools = {row[0]: row[7] for row in existing.children.values()}
         self.users = {sid: row[2] for sid, row in existing.people.items()}
         self.ended_users: set[int] = set()
         self.ended_children: set[int] = set()
         self.ended_classrooms: set[int] = set()
+        self.history_years: set[int] = set()
+        self.past_years: set[int] = set()
 
     def run(self) -> Plan:
         self.plan_years()
@@ -94,16 +184,6 @@ class Planner:
 
     # --- helpers ------------------------------------------------------------------------------
 
-    @staticmethod
-    def key(value):
-        """A hashable stand-in for a reference: the id, or the identity of a new instance."""
-        return ("new", id(value)) if isinstance(value, models.Model) else value
-
-    @staticmethod
-    def ref(name: str, value) -> dict:
-        """A foreign key given as an id (existing row) or an instance (created in this run)."""
-        return {f"{name}_id": value} if isinstance(value, int) else {name: value}
-
     def gone(self, kind: str, existing_ids, present) -> list[str]:
         """Existing sourcedIds the roster removes: status tobedeleted, or missing from a bulk file."""
         if self.s.modes[kind] == "bulk":
@@ -114,20 +194,21 @@ class Planner:
             ]
         return [sid for sid in self.s.removed[kind] if sid in existing_ids]
 
+    def in_scope(self, school_id) -> bool:
+        """Whether this import may deactivate what belongs to `school_id` (a school's import
+        only its own)."""
+        return self.school_id is None or school_id == self.school_id
+
     def upsert(self, key: str, model, row, values: dict, compare: dict):
-        """Create or update one row; returns its reference (an id or a new instance)."""
+        """Create or update one row; returns its reference (an id or a NewRow)."""
         if row is None:
-            instance = model(**self.d, **values)
-            self.plan.create[model].append(instance)
+            columns = CREATE_COLUMNS[model]
+            ref = self.plan.add(model, tuple(values[c] for c in columns), is_referenced=True)
             self.report.count("created", key)
-            return instance
-        changed = []
-        for name, old in compare.items():
-            field = name if name in values else name.removesuffix("_id")  # id or new instance
-            if field in values and values[field] != old:
-                changed.append(field)
+            return ref
+        changed = {name: values[name] for name, old in compare.items() if values[name] != old}
         if changed:
-            self.plan.updated(model(id=row[0], **{n: values[n] for n in changed}), changed)
+            self.plan.updated(model, row[0], changed)
         self.report.count("updated" if changed else "unchanged", key)
         return row[0]
 
@@ -135,9 +216,10 @@ class Planner:
 
     def plan_years(self) -> None:
         for record in self.s.years.values():
-            row = self.ex.years.get(record.sourced_id) or self.ex.years.pop(
-                f"name:{record.name}", None
-            )
+            row = self.ex.years.get(record.sourced_id) or self.ex.years.get(f"name:{record.name}")
+            if self.school_id is not None:
+                self.years[record.sourced_id] = row[0]  # restrict.py refused years not there
+                continue
             values = {
                 "sourced_id": record.sourced_id,
                 "name": record.name,
@@ -145,48 +227,97 @@ class Planner:
                 "end_date": record.end_date,
             }
             if row is None:
-                self.years[record.sourced_id] = SchoolYear(**self.d, **values)
-                self.plan.create[SchoolYear].append(self.years[record.sourced_id])
-                continue
-            old = dict(zip(("sourced_id", "name", "start_date", "end_date"), row[1:5], strict=True))
-            changed = [n for n in values if values[n] != old[n]]
-            if changed:
-                self.plan.updated(SchoolYear(id=row[0], **{n: values[n] for n in changed}), changed)
-            self.years[record.sourced_id] = row[0]
-        if self.s.years:
+                ref = self.plan.add(
+                    SchoolYear,
+                    tuple(values[c] for c in CREATE_COLUMNS[SchoolYear]),
+                    is_referenced=True,
+                )
+                self.year_starts[ref] = record.start_date
+            else:
+                self.ex.years.pop(f"name:{record.name}", None)
+                old = dict(zip(values, row[1:5], strict=True))
+                changed = {n: v for n, v in values.items() if v != old[n]}
+                if changed:
+                    self.plan.updated(SchoolYear, row[0], changed)
+                ref = row[0]
+                self.year_starts[ref] = record.start_date
+            self.years[record.sourced_id] = ref
+        if self.s.years and self.school_id is None:
             self.choose_current_year()
         if any(not c.year_sourced_id for c in self.s.classrooms.values()):
             self.years[""] = self.default_year()
+        self.mark_history_years()
 
     def choose_current_year(self) -> None:
-        """The year whose dates hold today, or else the newest, becomes the district's current."""
-        records = sorted(self.s.years.values(), key=lambda r: r.start_date)
+        """The year current after this import: the one (the file's or the district's) whose
+        dates hold today, the latest to start when two do; else, between years, the file's
+        next year to start (a rollover imported in summer takes effect at once); else the
+        file's newest year."""
         now = today()
-        chosen = next((r for r in records if r.start_date <= now <= r.end_date), records[-1])
-        ref = self.years[chosen.sourced_id]
-        current = [row[0] for row in self.ex.years.values() if row[5]]
-        if isinstance(ref, SchoolYear):
-            ref.is_current = True
-            self.plan.current_year = ref
-        elif current != [ref]:
-            self.plan.current_year = SchoolYear(id=ref)
+        listed = [
+            (r.start_date, r.end_date, self.years[r.sourced_id]) for r in self.s.years.values()
+        ]
+        listed_ids = {ref for _start, _end, ref in listed}
+        others = [
+            (row[3], row[4], row[0]) for row in self.ex.years.values() if row[0] not in listed_ids
+        ]
+        holding = [year for year in listed + others if year[0] <= now <= year[1]]
+        upcoming = [year for year in listed if year[0] > now]
+        if holding:
+            chosen = max(holding, key=lambda year: year[0])[2]
+        elif upcoming:
+            chosen = min(upcoming, key=lambda year: year[0])[2]
+        else:
+            chosen = max(listed, key=lambda year: year[0])[2]
+        if chosen != self.current_year:
+            self.plan.current_year = chosen
+        self.current_year = chosen
 
     def default_year(self):
-        """Engage CSV names no year: the district's current one, its newest, or one for today."""
-        rows = sorted(self.ex.years.values(), key=lambda row: (row[5], row[3]))
-        if rows:
-            return rows[-1][0]
+        """Engage CSV names no year: the district's year that holds today, else its next one to
+        start; when every year has ended, the year after the last one (a rollover), or one for
+        today when there is none. The year chosen becomes current."""
         now = today()
-        first = now.year if now.month >= 8 else now.year - 1
-        year = SchoolYear(
-            **self.d,
-            name=f"{first}-{first + 1}",
-            start_date=datetime.date(first, 8, 1),
-            end_date=datetime.date(first + 1, 7, 31),
-            is_current=True,
-        )
-        self.plan.create[SchoolYear].append(year)
-        return year
+        rows = sorted(self.ex.years.values(), key=lambda row: row[3])
+        holding = [row for row in rows if row[3] <= now <= row[4]]
+        upcoming = [row for row in rows if row[3] > now]
+        if not holding and not upcoming:
+            return self.new_year_after(rows[-1] if rows else None, now)
+        chosen = (holding[-1] if holding else upcoming[0])[0]
+        if self.school_id is None and chosen != self.current_year:
+            self.plan.current_year = self.current_year = chosen
+        return chosen
+
+    def new_year_after(self, last, now: datetime.date):
+        """A new school year for the Engage format: from the day after `last` ended, for a
+        year; or August to July around today when the district has none."""
+        if last is not None:
+            start = last[4] + datetime.timedelta(days=1)
+        else:
+            start = datetime.date(now.year if now.month >= 8 else now.year - 1, 8, 1)
+        end = start.replace(year=start.year + 1) - datetime.timedelta(days=1)
+        name = f"{start.year}-{start.year + 1}"
+        if self.school_id is not None:
+            self.report.error("", None, "", name, "a new school year is added by a district import")
+            return None
+        if name in {row[2] for row in self.ex.years.values()}:
+            name = f"{start.isoformat()} - {end.isoformat()}"
+        ref = self.plan.add(SchoolYear, ("", name, start, end), is_referenced=True)
+        self.year_starts[ref] = start
+        self.plan.current_year = self.current_year = ref
+        return ref
+
+    def mark_history_years(self) -> None:
+        """Years whose classrooms are history: not described by the file, or past."""
+        current_start = self.year_starts.get(self.current_year)
+        listed = {self.years[record.year_sourced_id] for record in self.s.classrooms.values()}
+        listed |= {self.years[record.sourced_id] for record in self.s.years.values()}
+        for row in self.ex.years.values():
+            if current_start is not None and row[3] < current_start and row[0] != self.current_year:
+                self.past_years.add(row[0])
+            if listed and row[0] not in listed:
+                self.history_years.add(row[0])
+        self.history_years |= self.past_years
 
     def plan_schools(self) -> None:
         for record in self.s.schools.values():
@@ -196,6 +327,8 @@ class Planner:
                 values.update(sourced_id=record.sourced_id, slug=self.new_slug(record.name))
             compare = {"name": row[2], "is_active": row[4]} if row else {}
             self.schools[record.sourced_id] = self.upsert("schools", School, row, values, compare)
+        if self.school_id is not None:
+            return
         for sid in self.gone("schools", self.ex.schools, self.s.schools):
             row = self.ex.schools[sid]
             if row[4]:
@@ -203,8 +336,6 @@ class Planner:
                 self.report.count("deactivated", "schools")
 
     def new_slug(self, name: str) -> str:
-        from django.utils.text import slugify
-
         base = slugify(name)[:70] or "school"
         slug, number = base, 1
         while slug in self.ex.slugs:
@@ -214,48 +345,74 @@ class Planner:
         return slug
 
     def plan_classrooms(self) -> None:
+        ex = self.ex
+        listed_years = {self.years[r.year_sourced_id] for r in self.s.classrooms.values()}
+        # a file's class is the row of the same id in its year, or one it moved from another
+        # year the file lists; a row of a history year stays as it is and a new row is made
+        movable = {
+            sid: row for (sid, year), row in ex.classrooms_by_year.items() if year in listed_years
+        }
+        matched = set()
         for record in self.s.classrooms.values():
-            row = self.ex.classrooms.get(record.sourced_id)
             school, year = (
                 self.schools[record.school_sourced_id],
                 self.years[record.year_sourced_id],
             )
+            if year is None:
+                continue  # no year this import may use (reported)
+            row = ex.classrooms_by_year.get((record.sourced_id, year)) or movable.get(
+                record.sourced_id
+            )
             values = {
+                "sourced_id": record.sourced_id,
                 "name": record.name,
                 "grade_level": record.grade_level,
+                "school_id": school,
+                "school_year_id": year,
                 "is_active": True,
-                **self.ref("school", school),
-                **self.ref("school_year", year),
             }
-            if row is None:
-                values["sourced_id"] = record.sourced_id
-            compare = (
-                dict(
-                    zip(
-                        ("name", "grade_level", "school_id", "school_year_id", "is_active"),
-                        (row[2], row[3], row[4], row[5], row[6]),
-                        strict=True,
-                    )
-                )
-                if row
-                else {}
-            )
+            compare = {}
+            if row is not None:
+                matched.add(row[0])
+                names = ("name", "grade_level", "school_id", "school_year_id", "is_active")
+                compare = dict(zip(names, row[2:7], strict=True))
             ref = self.upsert("classrooms", Classroom, row, values, compare)
-            self.classrooms[record.sourced_id] = (ref, school)
-        for sid in self.gone("classrooms", self.ex.classrooms, self.s.classrooms):
-            row = self.ex.classrooms[sid]
-            if row[6]:
+            self.classrooms[record.sourced_id] = (ref, school, year)
+        if self.s.modes["classrooms"] == "bulk":
+            gone = [
+                row
+                for row in ex.classrooms_by_id.values()
+                if row[0] not in matched
+                and row[1] not in self.s.skipped["classrooms"]
+                and row[5] not in self.history_years
+            ]
+        else:
+            gone = [
+                ex.classrooms[sid] for sid in self.s.removed["classrooms"] if sid in ex.classrooms
+            ]
+        for row in gone:
+            if row[6] and self.in_scope(row[4]):
                 self.plan.deactivate[Classroom].add(row[0])
                 self.ended_classrooms.add(row[0])
                 self.report.count("deactivated", "classrooms")
+
+    def is_history(self, classroom_id: int) -> bool:
+        row = self.ex.classrooms_by_id.get(classroom_id)
+        return row is not None and row[5] in self.history_years
+
+    def is_past(self, classroom) -> bool:
+        if isinstance(classroom, NewRow):
+            return False
+        row = self.ex.classrooms_by_id.get(classroom)
+        return row is not None and row[5] in self.past_years
 
     # --- people -------------------------------------------------------------------------------
 
     def plan_people(self) -> None:
         adults = [p for p in self.s.people.values() if p.kinds & {STAFF, GUARDIAN}]
         self.owners = {
-            "email": self.ex.users_by_contact("email", [p.email for p in adults if p.email]),
-            "phone": self.ex.users_by_contact("phone", [p.phone for p in adults if p.phone]),
+            column: self.ex.users_by_contact(column, self.contacts_to_look_up(adults, column))
+            for column in ("email", "phone")
         }
         self.claimed_users: set[int] = {row[2] for row in self.ex.people.values()}
         self.claimed = {"email": set(), "phone": set()}
@@ -265,10 +422,12 @@ class Planner:
             if row is not None:
                 changed = self.update_user(person, self.ex.users[row[2]])
                 if not row[3]:
-                    self.plan.updated(RosterPerson(id=row[0], is_active=True), ["is_active"])
+                    self.plan.updated(RosterPerson, row[0], {"is_active": True})
                 self.report.count("updated" if changed or not row[3] else "unchanged", key)
             elif self.create_person(person):
                 self.report.count("created", key)
+        if self.school_id is not None:
+            return  # people span schools: a school's import never ends their district record
         guardian_users = {uid for uid, role, _s, _c in self.ex.memberships if role == Role.GUARDIAN}
         staff_users = {uid for uid, role, _s, _c in self.ex.memberships if role != Role.GUARDIAN}
         for sid in self.gone("people", self.ex.people, self.s.people):
@@ -278,6 +437,17 @@ class Planner:
                 self.ended_users.add(row[2])
                 key = "guardians" if row[2] in guardian_users - staff_users else "teachers"
                 self.report.count("deactivated", key)
+
+    def contacts_to_look_up(self, adults, column: str) -> list[str]:
+        """Whose accounts matter: new people's contacts, and contacts the roster changes."""
+        index = Existing.USER_FIELDS.index(column)
+        found = []
+        for person in adults:
+            value = getattr(person, column)
+            row = self.ex.people.get(person.sourced_id) if value else None
+            if value and (row is None or self.ex.users[row[2]][index] != value):
+                found.append(value)
+        return found
 
     def create_person(self, person) -> bool:
         """A person new to the district: the account their contact names, or a new account."""
@@ -302,19 +472,17 @@ class Planner:
                     "a staff member or guardian needs an email or phone of their own",
                 )
                 return False
-            user = User(
-                email=contacts["email"] or None,
-                phone=contacts["phone"] or None,
-                first_name=person.preferred_name or person.first_name,
-                last_name=person.last_name,
-                preferred_language=person.preferred_language or "en",
-                password=make_password(None),
+            values = (
+                contacts["email"] or None,
+                contacts["phone"] or None,
+                person.preferred_name or person.first_name,
+                person.last_name,
+                person.preferred_language or "en",
+                unusable_password(),
             )
-            self.plan.create[User].append(user)
+            user = self.plan.add(User, values, is_referenced=True)
         self.users[person.sourced_id] = user
-        self.plan.create[RosterPerson].append(
-            RosterPerson(**self.d, sourced_id=person.sourced_id, **self.ref("user", user))
-        )
+        self.plan.add(RosterPerson, (person.sourced_id, user))
         return True
 
     def free_contact(self, person, column: str) -> str:
@@ -343,17 +511,14 @@ class Planner:
         }
         if person.preferred_language:
             values["preferred_language"] = person.preferred_language
-        changed = {
-            n: v
-            for n, v in values.items()
-            if v != {"first_name": first, "last_name": last, "preferred_language": language}[n]
-        }
-        for column, current, verified in (
+        current = {"first_name": first, "last_name": last, "preferred_language": language}
+        changed = {n: v for n, v in values.items() if v != current[n]}
+        for column, stored, verified in (
             ("email", email, email_verified),
             ("phone", phone, phone_verified),
         ):
             new = getattr(person, column)
-            if not new or new == current:
+            if not new or new == stored:
                 continue
             if verified:
                 self.report.changed_by_families.append(
@@ -361,13 +526,13 @@ class Planner:
                         "sourced_id": person.sourced_id,
                         "field": column,
                         "roster_value": new,
-                        "family_value": current,
+                        "family_value": stored,
                     }
                 )
             elif self.free_contact(person, column):
                 changed[column] = new
         if changed:
-            self.plan.updated(User(id=user_id, **changed), list(changed))
+            self.plan.updated(User, user_id, changed)
         return bool(changed)
 
     def plan_children(self) -> None:
@@ -376,34 +541,27 @@ class Planner:
                 continue
             row = self.ex.children.get(person.sourced_id)
             values = {
+                "sourced_id": person.sourced_id,
                 "first_name": person.first_name,
                 "last_name": person.last_name,
                 "preferred_name": person.preferred_name,
                 "grade_level": person.grade_level,
                 "pupil_number": person.identifier,
+                "school_id": self.schools[person.school_sourced_id],
+                "birth_date": person.birth_date,
                 "is_active": True,
-                **self.ref("school", self.schools[person.school_sourced_id]),
+                "removed_at": None,  # a child the roster lists again is no longer removed
             }
-            if person.birth_date is not None:
-                values["birth_date"] = person.birth_date
-            if row is None:
-                values["sourced_id"] = person.sourced_id
-            names = (
-                "first_name",
-                "last_name",
-                "preferred_name",
-                "grade_level",
-                "pupil_number",
-                "school_id",
-                "birth_date",
-                "is_active",
-            )
-            compare = dict(zip(names, row[2:], strict=True)) if row else {}
+            compare = dict(zip(CHILD_COLUMNS, row[2:], strict=True)) if row else {}
+            if person.birth_date is None:
+                compare.pop("birth_date", None)  # kept unless the roster gives one
             self.children[person.sourced_id] = self.upsert("children", Child, row, values, compare)
+        removed_at = timezone.now()
         for sid in self.gone("people", self.ex.children, self.s.people):
             row = self.ex.children[sid]
-            if row[9]:
-                self.plan.deactivate[Child].add(row[0])
+            if row[9] and self.in_scope(row[7]):
+                # a leaver: the privacy engine's timers start at removed_at
+                self.plan.updated(Child, row[0], {"is_active": False, "removed_at": removed_at})
                 self.ended_children.add(row[0])
                 self.report.count("deactivated", "children")
 
@@ -411,32 +569,25 @@ class Planner:
 
     def plan_teaching(self) -> None:
         """Teacher memberships of rostered classrooms, and (1.2 / Engage) staff roles."""
-        wanted = {}
+        wanted = set()
         for person_sid, classroom_sid in self.s.teaching:
-            if person_sid in self.users:
-                classroom, school = self.classrooms[classroom_sid]
-                refs = (self.users[person_sid], Role.TEACHER, school, classroom)
-                wanted[tuple(map(self.key, refs))] = refs
+            classroom, school, _year = self.classrooms[classroom_sid]
+            if person_sid in self.users and not self.is_past(classroom):
+                wanted.add((self.users[person_sid], Role.TEACHER, school, classroom))
         for person_sid, role, school_sid in self.s.staff_roles:
             if person_sid in self.users:
-                refs = (self.users[person_sid], role, self.schools.get(school_sid), None)
-                wanted[tuple(map(self.key, refs))] = refs
-        for key, (user, role, school, classroom) in wanted.items():
+                wanted.add((self.users[person_sid], role, self.schools.get(school_sid), None))
+        for key in wanted:
             if key in self.ex.memberships:
                 self.report.count("unchanged", "enrollments")
                 continue
-            self.plan.create[Membership].append(
-                Membership(
-                    **self.d,
-                    role=role,
-                    granted_by=self.actor_user,
-                    **self.ref("user", user),
-                    **({} if school is None else self.ref("school", school)),
-                    **({} if classroom is None else self.ref("classroom", classroom)),
-                )
-            )
-            self.plan.changed_users.add(self.key(user))
+            user, role, school, classroom = key
+            self.plan.add(Membership, (role, user, school, classroom, self.actor_user_id))
+            self.plan.changed_users.add(user)
             self.report.count("created", "enrollments")
+        self.end_teaching(wanted)
+
+    def end_teaching(self, wanted: set) -> None:
         removed = {
             (self.users.get(p), self.classrooms.get(c, (None,))[0])
             for p, c in self.s.removed["enrollments"]
@@ -445,17 +596,27 @@ class Planner:
             (self.users.get(p), self.classrooms.get(c, (None,))[0])
             for p, c in self.s.skipped["enrollments"]
         }
-        for (user, role, school, classroom), membership_id in self.ex.memberships.items():
-            if role != Role.TEACHER or classroom not in self.ex.classroom_ids_rostered:
+        is_bulk = self.s.modes["enrollments"] == "bulk"
+        for key, membership_id in self.ex.memberships.items():
+            user, role, school, classroom = key
+            if (
+                role != Role.TEACHER
+                or classroom not in self.ex.classrooms_by_id
+                or not self.in_scope(school)
+            ):
                 continue
             missing = (
-                self.s.modes["enrollments"] == "bulk"
-                and (user, role, school, classroom) not in wanted
+                is_bulk
+                and key not in wanted
+                and (user, classroom) not in skipped
+                and not (self.is_history(classroom) and not self.is_past(classroom))
             )
             if (
-                (missing and (user, classroom) not in skipped)
+                missing
                 or (user, classroom) in removed
-                or (user in self.ended_users or classroom in self.ended_classrooms)
+                or user in self.ended_users
+                or classroom in self.ended_classrooms
+                or self.is_past(classroom)
             ):
                 self.end(Membership, membership_id, "enrollments", user=user)
 
@@ -470,82 +631,68 @@ class Planner:
 
     def plan_enrollments(self) -> None:
         wanted = set()
+        existing = self.ex.enrollments
         for child_sid, classroom_sid in self.s.enrolled:
-            classroom, school = self.classrooms[classroom_sid]
+            classroom, school, _year = self.classrooms[classroom_sid]
             child = self.children[child_sid]
-            key = (self.key(child), self.key(classroom))
+            key = pair(child, classroom)
             wanted.add(key)
-            if key in self.ex.enrollments:
+            if key in existing:
                 self.report.count("unchanged", "enrollments")
                 continue
-            self.plan.create[Enrollment].append(
-                Enrollment(
-                    **self.d,
-                    **self.ref("school", school),
-                    **self.ref("classroom", classroom),
-                    **self.ref("child", child),
-                )
-            )
+            self.plan.add(Enrollment, (school, classroom, child))
             self.report.count("created", "enrollments")
-        rostered_children = {row[0] for row in self.ex.children.values()}
-        removed = {
-            (self.children.get(p), self.classrooms.get(c, (None,))[0])
-            for p, c in self.s.removed["enrollments"]
+        removed = self.enrollment_keys(self.s.removed["enrollments"])
+        skipped = self.enrollment_keys(self.s.skipped["enrollments"])
+        self.end_enrollments(wanted, removed, skipped)
+
+    def enrollment_keys(self, sourced_ids) -> set:
+        """The keys of the (child, classroom) sourcedId pairs, as ex.enrollments keys them."""
+        return {
+            pair(self.children.get(child), self.classrooms.get(classroom, (None,))[0])
+            for child, classroom in sourced_ids
         }
-        skipped = {
-            (self.children.get(p), self.classrooms.get(c, (None,))[0])
-            for p, c in self.s.skipped["enrollments"]
-        }
+
+    def end_enrollments(self, wanted: set, removed: set, skipped: set) -> None:
+        is_bulk = self.s.modes["enrollments"] == "bulk"
         for key, enrollment_id in self.ex.enrollments.items():
-            child, classroom = key
-            if classroom not in self.ex.classroom_ids_rostered and child not in rostered_children:
-                continue
-            missing = (
-                self.s.modes["enrollments"] == "bulk" and key not in wanted and key not in skipped
-            )
-            if (
-                missing
-                or key in removed
-                or child in self.ended_children
-                or classroom in self.ended_classrooms
+            child, classroom = unpair(key)
+            row = self.ex.classrooms_by_id.get(classroom)
+            school = row[4] if row is not None else self.child_schools.get(child)
+            if school is None or not self.in_scope(school):
+                continue  # a hand-made classroom's and child's, or another school's
+            if key in removed or classroom in self.ended_classrooms:
+                self.end(Enrollment, enrollment_id, "enrollments")
+            elif self.is_history(classroom):
+                continue  # last year's classes keep their children, leavers included
+            elif (is_bulk and key not in wanted and key not in skipped) or (
+                child in self.ended_children
             ):
                 self.end(Enrollment, enrollment_id, "enrollments")
 
     def plan_links(self) -> None:
         wanted = {}
-        for (guardian_sid, child_sid), (relationship, contact_role, _where) in self.s.links.items():
+        for (guardian_sid, child_sid), (relationship, contact_role, _line) in self.s.links.items():
             if guardian_sid not in self.users:
                 continue
-            refs = (self.users[guardian_sid], self.children[child_sid])
-            key = (self.key(refs[0]), self.key(refs[1]))
-            wanted[key] = refs
+            guardian, child = self.users[guardian_sid], self.children[child_sid]
+            key = (guardian, child)
+            wanted[key] = guardian
             row = self.ex.links.get(key)
             values = {"relationship": relationship, "contact_role": contact_role}
             if row is None:
-                self.plan.create[GuardianLink].append(
-                    GuardianLink(
-                        **self.d,
-                        **self.ref("guardian", refs[0]),
-                        **self.ref("child", refs[1]),
-                        **values,
-                    )
-                )
+                self.plan.add(GuardianLink, (guardian, child, relationship, contact_role))
                 self.report.count("created", "guardian_links")
-                self.plan.changed_guardians.add(key[0])
+                self.plan.changed_guardians.add(guardian)
                 continue
-            self.upsert(
-                "guardian_links",
-                GuardianLink,
-                row,
-                values,
-                {"relationship": row[3], "contact_role": row[4]},
-            )
-        rostered_children = {row[0] for row in self.ex.children.values()}
+            compare = {"relationship": row[3], "contact_role": row[4]}
+            self.upsert("guardian_links", GuardianLink, row, values, compare)
         remaining = {}
         for key, row in self.ex.links.items():
             guardian, child = key
-            if child not in rostered_children:
-                remaining[guardian] = guardian
+            school = self.child_schools.get(child)
+            if school is None or not self.in_scope(school):
+                remaining[guardian] = guardian  # a hand-made child's, or another school's
                 continue
             missing = self.s.modes["links"] == "bulk" and key not in wanted
             if missing or guardian in self.ended_users or child in self.ended_children:
@@ -553,30 +700,29 @@ class Planner:
                 self.plan.changed_guardians.add(guardian)
             else:
                 remaining[guardian] = guardian
-        remaining.update({key[0]: refs[0] for key, refs in wanted.items()})
+        remaining.update({guardian: guardian for guardian in wanted.values()})
         self.plan_guardian_roles(remaining)
 
     def plan_guardian_roles(self, guardians: dict) -> None:
         """A guardian holds the guardian role in the district while they have a link in it."""
         rostered_users = {row[2] for row in self.ex.people.values()}
-        for key, guardian in guardians.items():
-            if (key, Role.GUARDIAN, None, None) not in self.ex.memberships:
-                self.plan.create[Membership].append(
-                    Membership(
-                        **self.d,
-                        role=Role.GUARDIAN,
-                        granted_by=self.actor_user,
-                        **self.ref("user", guardian),
-                    )
-                )
-                self.plan.changed_users.add(key)
+        for guardian in guardians:
+            if (guardian, Role.GUARDIAN, None, None) not in self.ex.memberships:
+                self.plan.add(Membership, (Role.GUARDIAN, guardian, None, None, self.actor_user_id))
+                self.plan.changed_users.add(guardian)
         for (user, role, _school, _classroom), membership_id in self.ex.memberships.items():
             if role == Role.GUARDIAN and user in rostered_users and user not in guardians:
                 self.end(Membership, membership_id, None, user=user)
 
 
 def build_plan(
-    snapshot: Snapshot, existing: Existing, district: District, report: Report, *, actor_user
+    snapshot: Snapshot,
+    existing: Existing,
+    district: District,
+    report: Report,
+    *,
+    actor_user,
+    school_id: int | None = None,
 ) -> Plan:
     """Diff `snapshot` against `existing`; counts go into `report`, problems too (no writes)."""
-    return Planner(snapshot, existing, Plan(district), report, actor_user).run()
+    return Planner(snapshot, existing, Plan(district), report, actor_user, school_id).run()

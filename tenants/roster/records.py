@@ -1,13 +1,19 @@
 """The parsed roster: compact records keyed by sourcedId, and the checks across files.
 
 Both formats parse into one `Snapshot`; planning and writing never see a CSV row. A record keeps
-its file and line so that a problem found later (a dangling reference) is still located.
+its file and line so that a problem found later (a dangling reference) is still located. Volume
+decides the shapes: the relation tables (250,000 enrollments) hold only a line number per entry
+(the file is the table's), their keys reuse the records' own id strings, and a person's kinds are
+one of a handful of shared frozensets.
 """
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
@@ -39,6 +45,7 @@ class YearRecord:
     name: str
     start_date: datetime.date
     end_date: datetime.date
+    where: Where
 
 
 @dataclass(slots=True)
@@ -57,7 +64,7 @@ class PersonRecord:
     first_name: str
     last_name: str
     where: Where
-    kinds: set[str] = field(default_factory=set)
+    kinds: frozenset[str] = frozenset()
     preferred_name: str = ""
     email: str = ""
     phone: str = ""
@@ -67,6 +74,20 @@ class PersonRecord:
     preferred_language: str = ""
     relationship: str = ""
     birth_date: datetime.date | None = None
+
+
+_KIND_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def with_kind(kinds: frozenset[str], kind: str) -> frozenset[str]:
+    """`kinds` plus `kind`, as the one shared frozenset of that value."""
+    joined = kinds | {kind}
+    return _KIND_SETS.setdefault(joined, joined)
+
+
+def without_kind(kinds: frozenset[str], kind: str) -> frozenset[str]:
+    left = kinds - {kind}
+    return _KIND_SETS.setdefault(left, left)
 
 
 @dataclass
@@ -79,13 +100,15 @@ class Snapshot:
     years: dict[str, YearRecord] = field(default_factory=dict)
     classrooms: dict[str, ClassroomRecord] = field(default_factory=dict)
     people: dict[str, PersonRecord] = field(default_factory=dict)
-    # (person sourcedId, classroom sourcedId) -> where; teaching is a teacher's, enrolled a child's
-    teaching: dict[tuple[str, str], Where] = field(default_factory=dict)
-    enrolled: dict[tuple[str, str], Where] = field(default_factory=dict)
-    # (guardian sourcedId, child sourcedId) -> (relationship, contact role, where)
-    links: dict[tuple[str, str], tuple[str, str, Where]] = field(default_factory=dict)
-    # (person sourcedId, role, school sourcedId or "") -> where
-    staff_roles: dict[tuple[str, str, str], Where] = field(default_factory=dict)
+    # (person sourcedId, classroom sourcedId) -> line; teaching is a teacher's, enrolled a child's
+    teaching: dict[tuple[str, str], int] = field(default_factory=dict)
+    enrolled: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (guardian sourcedId, child sourcedId) -> (relationship, contact role, line)
+    links: dict[tuple[str, str], tuple[str, str, int]] = field(default_factory=dict)
+    # (person sourcedId, role, school sourcedId or "") -> line
+    staff_roles: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # the file each relation table's lines are in
+    files: dict[str, str] = field(default_factory=dict)
     # per kind: "bulk" (a full snapshot: what is missing is removed) or "delta"
     modes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(KINDS, "bulk"))
     removed: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})
@@ -93,6 +116,10 @@ class Snapshot:
     columns: dict[str, str] = field(default_factory=dict)
     # rows left out for errors (valid-rows-only mode): never deactivated for being missing
     skipped: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})
+
+    def where(self, table: str, line: int) -> Where:
+        """The location of an entry of a relation table (teaching, enrolled, links, staff_roles)."""
+        return Where(self.files[table], line)
 
 
 # --- cell parsers shared by both formats ---------------------------------------------------
@@ -159,6 +186,40 @@ def clean_phone(report: Report, where: Where, column: str, value: str) -> str:
         return ""
 
 
+PLAIN_PHONE = re.compile(r"\+?[\d\s().-]+")
+NOT_DIGIT = re.compile(r"\D")
+
+
+class Phones:
+    """Phone cells to E.164, remembering the numbers the district already holds.
+
+    Validating a number with `phonenumbers` costs about 0.1 ms; a re-imported roster repeats the
+    numbers already stored. A cell of only digits, spaces and `()+-.` whose digits are a stored
+    number's (`+` and all its digits, or, in the +1 plan, its ten national digits with or without
+    the leading 1) is that number; anything else goes through `clean_phone`.
+    """
+
+    def __init__(self, stored: Iterable[str] = ()):
+        self.known: dict[str, str] = {}
+        is_nanp = phonenumbers.country_code_for_region(settings.PHONENUMBER_DEFAULT_REGION) == 1
+        for number in stored:
+            if not number or not number.startswith("+"):
+                continue
+            self.known[number] = number
+            if is_nanp and number.startswith("+1") and len(number) == 12:
+                self.known[number[2:]] = self.known[number[1:]] = number
+
+    def clean(self, report: Report, where: Where, column: str, value: str) -> str:
+        if not value:
+            return ""
+        if PLAIN_PHONE.fullmatch(value):
+            digits = NOT_DIGIT.sub("", value)
+            found = self.known.get("+" + digits if value.startswith("+") else digits)
+            if found is not None:
+                return found
+        return clean_phone(report, where, column, value)
+
+
 def add_unique(report: Report, table: dict, key: str, record, where: Where, column: str) -> bool:
     """Put `record` in `table` unless its id is already there (a located error)."""
     if key in table:
@@ -186,35 +247,30 @@ def check_references(snapshot: Snapshot, report: Report, known: "KnownIds") -> N
     for record in s.people.values():
         if STUDENT in record.kinds and not known.has("schools", record.school_sourced_id):
             _dangling(report, record.where, "school", record.school_sourced_id, columns=s.columns)
-            record.kinds.discard(STUDENT)
-    for table, kind in ((s.teaching, STAFF), (s.enrolled, STUDENT)):
-        for (person, classroom), where in list(table.items()):
+            record.kinds = without_kind(record.kinds, STUDENT)
+    for name, table, kind in (("teaching", s.teaching, STAFF), ("enrolled", s.enrolled, STUDENT)):
+        for (person, classroom), line in list(table.items()):
             if not known.has("classrooms", classroom):
-                _dangling(report, where, "class", classroom, columns=s.columns)
+                _dangling(report, s.where(name, line), "class", classroom, columns=s.columns)
             elif not known.has_person(person, kind):
-                _dangling(
-                    report,
-                    where,
-                    "teacher" if kind == STAFF else "student",
-                    person,
-                    columns=s.columns,
-                )
+                noun = "teacher" if kind == STAFF else "student"
+                _dangling(report, s.where(name, line), noun, person, columns=s.columns)
             else:
                 continue
             del table[(person, classroom)]
-    for (guardian, child), (_r, _c, where) in list(s.links.items()):
+    for (guardian, child), (_r, _c, line) in list(s.links.items()):
+        where = s.where("links", line)
         if not known.has_person(guardian, GUARDIAN):
             _dangling(report, where, "guardian", guardian, columns=s.columns)
         elif not known.has_person(child, STUDENT):
-            _dangling(
-                report, where, "child", child, known.other_district_child(child), columns=s.columns
-            )
+            elsewhere = known.other_district_child(child)
+            _dangling(report, where, "child", child, elsewhere, columns=s.columns)
         else:
             continue
         del s.links[(guardian, child)]
-    for (person, role, school), where in list(s.staff_roles.items()):
+    for (person, role, school), line in list(s.staff_roles.items()):
         if school and not known.has("schools", school):
-            _dangling(report, where, "school", school, columns=s.columns)
+            _dangling(report, s.where("staff_roles", line), "school", school, columns=s.columns)
             del s.staff_roles[(person, role, school)]
 
 

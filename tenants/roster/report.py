@@ -52,16 +52,31 @@ class Report:
     def is_failed(self) -> bool:
         return self.error_count > 0
 
-    def as_dict(self) -> dict:
+    def as_dict(self, *, max_listed: int | None = None) -> dict:
+        """The report as JSON; `max_listed` caps each list (the run row keeps at most that)."""
         return {
             **self.counts,
-            "errors": self.errors,
+            "errors": self.errors[:max_listed],
             "error_count": self.error_count,
-            "warnings": self.warnings,
-            "changed_by_families": self.changed_by_families,
+            "warnings": self.warnings[:max_listed],
+            "changed_by_families": self.changed_by_families[:max_listed],
             "dry_run": self.is_dry_run,
             "applied": self.is_applied,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict, district_slug: str = "") -> "Report":
+        """A report as_dict() made (the one a finished run stored)."""
+        return cls(
+            counts={outcome: dict(data[outcome]) for outcome in OUTCOMES},
+            errors=list(data["errors"]),
+            error_count=data["error_count"],
+            warnings=list(data["warnings"]),
+            changed_by_families=list(data["changed_by_families"]),
+            is_dry_run=data["dry_run"],
+            is_applied=data["applied"],
+            district_slug=district_slug,
+        )
 
 
 def _problem(file, line, column, value, reason) -> dict:

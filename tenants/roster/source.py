@@ -1,17 +1,20 @@
 """Opening a roster: a ZIP or a folder of CSV files, size-limited, read as UTF-8 rows.
 
-Each file is streamed row by row (never read whole), so memory does not grow with its size.
+Each file is streamed row by row (never read whole), so memory does not grow with its size, and
+each row comes as a tuple of just the columns its parser reads.
 """
 
-import codecs
 import csv
 import hashlib
+import io
+import operator
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 
+from tenants.roster.progress import PROGRESS_EVERY, Progress
 from tenants.roster.report import Report, RosterRejected
 
 DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -24,9 +27,11 @@ def max_file_bytes() -> int:
 class RosterSource:
     """The CSV files of one roster, by file name, from a ZIP or a folder."""
 
-    def __init__(self, path: str | Path, report: Report):
+    def __init__(self, path: str | Path, report: Report, progress: Progress | None = None):
         self.path = Path(path)
         self.report = report
+        self.progress = progress or Progress()
+        self.file_rows = 0
         self.limit = max_file_bytes()
         self._zip: zipfile.ZipFile | None = None
         self.sizes: dict[str, int] = {}
@@ -76,21 +81,23 @@ class RosterSource:
                     digest.update(block)
         return digest.hexdigest()
 
-    def rows(self, name: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
-        """(line number, {column: stripped value}) for each row of `name`.
+    def rows(
+        self, name: str, required: tuple[str, ...], columns: tuple[str, ...]
+    ) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(line number, the stripped values of `columns` in that order) for each row of `name`.
 
-        Missing required columns, or bytes that are not UTF-8, are reported (located) and end
-        the file. A UTF-8 byte order mark is fine.
+        A column the file does not have reads as "". Missing required columns, bytes that are
+        not UTF-8, or broken quoting are reported (located) and end the file. A UTF-8 byte order
+        mark is fine. Rows are decoded and split by the C csv reader, never held whole.
         """
         with self.open_binary(name) as raw:
-            position = _Position()
-            reader = csv.reader(_decoded_lines(raw, position))
+            reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
             try:
-                yield from self._rows(name, reader, required)
+                yield from self._rows(name, reader, required, columns)
             except UnicodeDecodeError:
                 self.report.error(
                     name,
-                    position.line,
+                    self._first_line_not_utf8(name),
                     "",
                     "",
                     "the file is not UTF-8 (perhaps Latin-1 / Windows-1252): save it as CSV UTF-8",
@@ -98,7 +105,7 @@ class RosterSource:
             except csv.Error as error:
                 self.report.error(name, reader.line_num, "", "", f"not a valid CSV file: {error}")
 
-    def _rows(self, name, reader, required):
+    def _rows(self, name, reader, required, columns):
         header = [column.strip() for column in next(reader, [])]
         missing = [column for column in required if column not in header]
         if missing:
@@ -107,27 +114,57 @@ class RosterSource:
             )
             return
         width = len(header)
+        index = {column: number for number, column in enumerate(header)}
+        # A column the file lacks reads the empty cell appended after the last one; that cell,
+        # picked last and dropped, makes itemgetter return a tuple even for a single column.
+        pick = operator.itemgetter(*[index.get(column, width) for column in columns], width)
+        padding = [""] * (width + 1)
+        unreported = 0
         for cells in reader:
-            if not any(cell.strip() for cell in cells):
+            if not any(map(str.strip, cells)):
                 continue
-            cells = [cell.strip() for cell in cells[:width]]
-            cells.extend([""] * (width - len(cells)))
-            yield reader.line_num, dict(zip(header, cells, strict=True))
+            if len(cells) > width:
+                del cells[width:]
+            cells.extend(padding[len(cells) :])
+            yield reader.line_num, tuple(map(str.strip, pick(cells)[:-1]))
+            unreported += 1
+            if unreported == PROGRESS_EVERY:
+                self.progress.advance(unreported)
+                unreported = 0
+        self.progress.advance(unreported)
+
+    def _first_line_not_utf8(self, name: str) -> int | None:
+        """The first line of `name` that is not UTF-8 (a second pass, only after a failure)."""
+        with self.open_binary(name) as raw:
+            for number, line in enumerate(raw, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return number
+        return None
+
+    def expect_rows(self, names) -> None:
+        """The files about to be read: count their rows when someone watches the progress."""
+        if self.progress.is_observed:
+            self.file_rows = self.count_rows(names)
+            # until the plan says how many rows it writes, assume as many as the files hold
+            self.progress.set_total(self.progress.done + 2 * self.file_rows)
+
+    def count_rows(self, names) -> int:
+        """About how many data rows the files hold (their lines less the header), for progress."""
+        total = 0
+        for name in names:
+            if not self.has(name):
+                continue
+            lines, last = 0, b"\n"
+            with self.open_binary(name) as raw:
+                for block in iter(lambda r=raw: r.read(1 << 20), b""):
+                    lines += block.count(b"\n")
+                    last = block[-1:]
+            total += max(0, lines + (last != b"\n") - 1)
+        return total
 
 
 def describe_size(size: int) -> str:
     megabytes = size / (1024 * 1024)
     return f"{megabytes:g} MB" if megabytes >= 1 else f"{size} bytes"
-
-
-class _Position:
-    line = 0
-
-
-def _decoded_lines(raw, position: _Position):
-    """Decode line by line, so that bytes that are not UTF-8 are reported on their own line."""
-    for number, line in enumerate(raw, 1):
-        position.line = number
-        if number == 1 and line.startswith(codecs.BOM_UTF8):
-            line = line[len(codecs.BOM_UTF8) :]
-        yield line.decode("utf-8")

@@ -22,7 +22,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 def test_an_unknown_benchmark_is_an_error_that_names_the_known_ones():
     with pytest.raises(CommandError) as error:
         call_command("bench", only="feed,nope")
-    assert str(error.value) == "Unknown benchmark(s): nope. Known: fanout, feed."
+    assert str(error.value) == "Unknown benchmark(s): nope. Known: fanout, feed, roster."
 
 
 @pytest.mark.slow
@@ -48,3 +48,32 @@ def test_a_tiny_feed_run_writes_its_figures_as_json(tmp_path):
     assert isinstance(metrics["feed_vs_bare_ratio"], float) and metrics["feed_vs_bare_ratio"] > 0
     assert metrics["feed_queries"] == FAMILY_HOME_QUERIES
     assert "feed_vs_bare_ratio" in run.stdout and "WARNING" not in run.stderr
+
+
+@pytest.mark.slow
+def test_a_tiny_roster_run_imports_twice_in_child_processes(tmp_path):
+    out = tmp_path / "out.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(ENGAGE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="engage.settings.test")
+    command = [sys.executable, "manage.py", "bench", "--only", "roster", "--scale", "tiny"]
+    run = subprocess.run(
+        [*command, "--json", str(out)],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+    report = json.loads(out.read_text())
+    assert (report["scale"], report["database"]) == ("tiny", "sqlite")
+    metrics = report["metrics"]
+    assert set(metrics) == {
+        "roster_import_rows_per_s",
+        "roster_reimport_s",
+        "roster_import_peak_mb",
+    }
+    assert all(isinstance(value, float) and value > 0 for value in metrics.values())
+    # 400 users, 1,000 enrollments: the files hold 1,860 rows (manifest to enrollments)
+    assert "roster: 1,860 rows (400 users, 1,000 enrollments)" in run.stdout
