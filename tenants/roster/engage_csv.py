@@ -176,6 +176,8 @@ class EngageParser:
             )
             return
         person.kinds = with_kind(person.kinds, STAFF)
+        if school_id:
+            self.snapshot.staff_schools.setdefault(person.sourced_id, set()).add(school_id)
         if role == Role.TEACHER:
             classroom_id = self.snapshot.classrooms[classroom_id].sourced_id
             self.snapshot.teaching[(person.sourced_id, classroom_id)] = where.line

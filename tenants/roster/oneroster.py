@@ -341,15 +341,18 @@ class OneRosterParser:
         person.kinds = with_kind(person.kinds, kind)
         schools = [org for org in orgs if org != self.snapshot.district_sourced_id]
         roles = self.snapshot.staff_roles
-        if kind == STUDENT and not person.school_sourced_id:
-            person.school_sourced_id = schools[0] if schools else (orgs[0] if orgs else "")
+        if kind == STUDENT:
+            if not person.school_sourced_id:
+                person.school_sourced_id = schools[0] if schools else (orgs[0] if orgs else "")
         elif kind == GUARDIAN:
             person.relationship = RELATIONSHIPS[role]
-        elif role == "districtAdministrator" or (role == "administrator" and not schools):
-            roles[(person.sourced_id, Role.DISTRICT_ADMIN, "")] = where.line
-        elif role in SCHOOL_ROLES:
-            for school in schools:
-                roles[(person.sourced_id, SCHOOL_ROLES[role], school)] = where.line
+        else:
+            self.snapshot.staff_schools.setdefault(person.sourced_id, set()).update(schools)
+            if role == "districtAdministrator" or (role == "administrator" and not schools):
+                roles[(person.sourced_id, Role.DISTRICT_ADMIN, "")] = where.line
+            elif role in SCHOOL_ROLES:
+                for school in schools:
+                    roles[(person.sourced_id, SCHOOL_ROLES[role], school)] = where.line
 
     def enrollment(self, row: tuple, line: int) -> None:
         sourced_id, _status, _modified, _class, _school, _user, role, begin, end = row

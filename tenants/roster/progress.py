@@ -53,11 +53,13 @@ class Progress:
         self._tell(force=True)
 
     def advance(self, rows: int) -> None:
+        """`rows` more are done; nobody is told before there is a total (the manifest)."""
         if rows <= 0:
             return
         self.done += rows
-        self.total = max(self.total, self.done)
-        self._tell()
+        if self.total:
+            self.total = max(self.total, self.done)
+            self._tell()
 
     def finish(self) -> None:
         """Everything is done: the last figures, and the live ones are no longer needed."""
@@ -68,10 +70,12 @@ class Progress:
             cache.delete(progress_cache_key(self.run_id))
 
     def _tell(self, *, force: bool = False) -> None:
+        if self.run_id is not None:
+            self._publish(force)
         if self.callback is not None:
             self.callback(self.done, self.total)
-        if self.run_id is None:
-            return
+
+    def _publish(self, force: bool) -> None:
         now = time.monotonic()
         if not force and now - self._published_at < PUBLISH_EVERY_SECONDS:
             return

@@ -109,6 +109,8 @@ class Snapshot:
     staff_roles: dict[tuple[str, str, str], int] = field(default_factory=dict)
     # the file each relation table's lines are in
     files: dict[str, str] = field(default_factory=dict)
+    # staff sourcedId -> the schools their roles name (a school admin's import checks them)
+    staff_schools: dict[str, set[str]] = field(default_factory=dict)
     # per kind: "bulk" (a full snapshot: what is missing is removed) or "delta"
     modes: dict[str, str] = field(default_factory=lambda: dict.fromkeys(KINDS, "bulk"))
     removed: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})

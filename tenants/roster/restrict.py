@@ -2,7 +2,8 @@
 
 What: when the run names a school (a school admin uploaded the file), every row that belongs to
 another school of the district is a located error, "this import may only change <school>": an
-org, a class, a student, a staff role (a district role too), a teacher's or a student's enrollment
+org, a class, a student, a staff member who works only at other schools, a staff role (a district
+role too), a teacher's or a student's enrollment
 in another school's class, a guardian's link to another school's child. So is a school year the
 district does not have yet (school years are the district's). Refused rows leave the snapshot
 and count as skipped, so that with "valid rows only" nothing is deactivated for their absence.
@@ -15,7 +16,7 @@ roles. What a bulk file of a school's import deactivates is limited to that scho
 
 from tenants.models import School
 from tenants.roster.existing import Existing
-from tenants.roster.records import STUDENT, Snapshot, Where, without_kind
+from tenants.roster.records import STAFF, STUDENT, Snapshot, Where, without_kind
 from tenants.roster.report import Report
 
 
@@ -61,13 +62,19 @@ class SchoolRestriction:
 
     def check_people(self) -> None:
         s = self.s
+        column = s.columns.get("person_school", s.columns["school"])
         for person in s.people.values():
-            if STUDENT in person.kinds and not self.is_own(person.school_sourced_id):
-                column = s.columns.get("person_school", s.columns["school"])
+            schools = s.staff_schools.get(person.sourced_id)
+            if STAFF in person.kinds and schools and self.school.sourced_id not in schools:
+                self.refuse(person.where, column, min(schools))  # works elsewhere only
+                person.kinds = without_kind(person.kinds, STAFF)
+            elif STUDENT in person.kinds and not self.is_own(person.school_sourced_id):
                 self.refuse(person.where, column, person.school_sourced_id)
                 person.kinds = without_kind(person.kinds, STUDENT)
                 self.refused_children.add(person.sourced_id)
-                s.skipped["people"].add(person.sourced_id)
+            else:
+                continue
+            s.skipped["people"].add(person.sourced_id)
         for key, line in list(s.staff_roles.items()):
             _person, role, school = key
             if not self.is_own(school):

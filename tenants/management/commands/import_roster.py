@@ -1,4 +1,7 @@
-"""manage.py import_roster PATH --district SLUG [--format oneroster|engage] [--dry-run] [--json]"""
+"""manage.py import_roster PATH --district SLUG [--format oneroster|engage] [--dry-run] [--json]
+
+A progress bar goes to stderr when it is a terminal (never with --json).
+"""
 
 import json
 
@@ -25,14 +28,20 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def handle(self, *args, **options):
-        report = do_import_roster(
-            options["path"],
-            district_slug=options["district"],
-            source_format=options["format"],
-            is_dry_run=options["dry_run"],
-            is_valid_rows_only=options["valid_rows_only"],
-            actor=Actor.system(),
-        )
+        bar = None if options["json"] or not self.stderr.isatty() else ProgressBar(self.stderr)
+        try:
+            report = do_import_roster(
+                options["path"],
+                district_slug=options["district"],
+                source_format=options["format"],
+                is_dry_run=options["dry_run"],
+                is_valid_rows_only=options["valid_rows_only"],
+                actor=Actor.system(),
+                progress=bar,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
@@ -62,3 +71,30 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Roster imported."))
         else:
             self.stdout.write(self.style.ERROR("Nothing was imported."))
+
+
+class ProgressBar:
+    """`[#######.............]  35%  161,000 / 460,116 rows`, redrawn in place."""
+
+    WIDTH = 30
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.shown = None
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = min(100, done * 100 // total) if total else 0
+        filled = self.WIDTH * percent // 100
+        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}%  {done:,} / {total:,} rows"
+        if line != self.shown:
+            self.stream.write("\r" + line, style_func=_plain, ending="")
+            self.stream.flush()
+            self.shown = line
+
+    def close(self) -> None:
+        if self.shown is not None:
+            self.stream.write("", style_func=_plain)
+
+
+def _plain(text: str) -> str:
+    return text  # stderr is styled as errors by default
