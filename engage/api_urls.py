@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from guardians import api as guardians_api
 from tenants import api as tenants_api
+from tenants.roster import api as roster_api
 
 urlpatterns = [
     path("v1/me/", tenants_api.MeApi.as_view(), name="api_me"),
@@ -19,6 +20,16 @@ urlpatterns = [
         "v1/family/children/<int:child_id>/",
         guardians_api.MyChildDetailApi.as_view(),
         name="api_my_child_detail",
+    ),
+    path(
+        "v1/roster/imports/",
+        roster_api.RosterImportListApi.as_view(),
+        name="api_roster_imports",
+    ),
+    path(
+        "v1/roster/imports/<int:run_id>/",
+        roster_api.RosterImportDetailApi.as_view(),
+        name="api_roster_import",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

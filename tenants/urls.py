@@ -1,6 +1,7 @@
 from django.urls import path
 
 from tenants import views
+from tenants.roster import views as roster_views
 
 app_name = "tenants"
 
@@ -14,4 +15,7 @@ urlpatterns = [
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/<int:membership_id>/revoke/", views.membership_revoke, name="membership_revoke"),
     path("preferences/", views.preferences, name="preferences"),
+    path("roster/imports/", roster_views.imports, name="roster_imports"),
+    path("roster/imports/<int:run_id>/", roster_views.import_detail, name="roster_import"),
+    path("roster/format/", roster_views.roster_format, name="roster_format"),
 ]

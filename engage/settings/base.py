@@ -359,5 +359,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_outbox",
         "schedule": float(env_int("ENGAGE_SWEEP_SECONDS", 60)),
     },
+    "roster-imports-requeue": {
+        "task": "tenants.tasks.requeue_stale_roster_imports",
+        "schedule": 300.0,
+    },
 }
 CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}

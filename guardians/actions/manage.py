@@ -64,14 +64,12 @@ def do_add_child(
         classroom.school,
         first_name=first_name,
         last_name=last_name,
+        preferred_name=preferred_name,
         grade_level=grade_level,
         pupil_number=pupil_number,
+        birth_date=birth_date,
         actor=actor,
     )
-    if preferred_name or birth_date:
-        child.preferred_name = preferred_name
-        child.birth_date = birth_date
-        child.save(update_fields=["preferred_name", "birth_date"])
     do_enroll_child(child, classroom, actor=actor)
     return child
 

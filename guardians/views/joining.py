@@ -133,14 +133,10 @@ def start(request):
 @public_view
 def invite(request, token: str):
     """The invite link: say who invited them and send a code to the invited contact."""
-    found, problem = get_invite_for_token(token)
-    if problem is not None:
-        status = 404 if problem == InviteProblem.INVALID else 410
-        return render(
-            request, "guardians/join/invite_problem.html", {"problem": problem}, status=status
-        )
+    found, problem_page = _live_invite(request, token)
+    if problem_page:
+        return problem_page
     guardian = found.guardian
-    _speak_their_language(request, guardian)
     choices = _contact_choices(guardian)
     if request.method == "POST":
         channel = request.POST.get("channel")
@@ -165,22 +161,31 @@ def invite(request, token: str):
     )
 
 
-def _speak_their_language(request, guardian: User) -> None:
-    """The invite page speaks the invited guardian's language unless the visitor chose one."""
+def _live_invite(request, token: str):
+    """(invite, None) for a link that works, else (None, the page that says why: 404 for a
+    forged link, 410 for a used, replaced or expired one). The pages speak the invited
+    guardian's language unless the visitor chose one."""
+    found, problem = get_invite_for_token(token)
+    if problem is not None:
+        return None, _invite_problem(request, problem)
     if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and not request.user.is_authenticated:
-        translation.activate(guardian.preferred_language or settings.LANGUAGE_CODE)
+        translation.activate(found.guardian.preferred_language or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
+    return found, None
+
+
+def _invite_problem(request, problem: str):
+    status = 404 if problem == InviteProblem.INVALID else 410
+    return render(
+        request, "guardians/join/invite_problem.html", {"problem": problem}, status=status
+    )
 
 
 @public_view
 def invite_code(request, token: str):
-    found, problem = get_invite_for_token(token)
-    if problem is not None:
-        status = 404 if problem == InviteProblem.INVALID else 410
-        return render(
-            request, "guardians/join/invite_problem.html", {"problem": problem}, status=status
-        )
-    _speak_their_language(request, found.guardian)
+    found, problem_page = _live_invite(request, token)
+    if problem_page:
+        return problem_page
 
     def accepted(pending):
         if pending.subject != str(found.id):
@@ -190,12 +195,7 @@ def invite_code(request, token: str):
                 found, channel=pending.channel, actor=Actor.from_request(request)
             )
         except ActionError:
-            return render(
-                request,
-                "guardians/join/invite_problem.html",
-                {"problem": InviteProblem.USED},
-                status=410,
-            )
+            return _invite_problem(request, InviteProblem.USED)
         return _sign_in(request, guardian, found.district_id, reverse("guardians:home"))
 
     return _code_page(

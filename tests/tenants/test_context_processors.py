@@ -39,6 +39,7 @@ def nav_links(page: str) -> list[tuple[str, bool, str]]:
             [
                 ("/teach/", True, "My classes"),
                 ("/school/", False, "Classrooms"),
+                ("/people/", False, "People"),
                 ("/overview/", False, "Overview"),
                 ("/onboarding/invites/", False, "Invitations"),
                 ("/messages/", False, "Send messages"),
@@ -53,6 +54,7 @@ def nav_links(page: str) -> list[tuple[str, bool, str]]:
             [
                 ("/district/", True, "District"),
                 ("/school/", False, "Classrooms"),
+                ("/people/", False, "People"),
                 ("/overview/", False, "Overview"),
                 ("/staff/", False, "Staff and roles"),
                 ("/onboarding/invites/", False, "Invitations"),

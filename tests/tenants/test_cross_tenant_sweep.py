@@ -33,6 +33,7 @@ ID_OBJECTS = {
         GuardianLink.objects.get(guardian=w.ben, child=w.noah),
         [("priya", Role.SCHOOL_ADMIN)],
     ),
+    "run_id": lambda w: (_import_run(w), [("dana", Role.DISTRICT_ADMIN)]),
     "join_code_id": lambda w: (
         _join_code(w),
         [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
@@ -52,6 +53,19 @@ ROUTE_INSIDERS = {
         for name in ("child_edit", "child_move", "child_remove", "link_add")
     },
 }
+
+
+def _import_run(world):
+    from tenants.models import RosterImportRun
+
+    return RosterImportRun.objects.filter(district=world.lakeside).first() or (
+        RosterImportRun.objects.create(
+            district=world.lakeside,
+            started_by=world.dana,
+            source_format="engage",
+            file_sha256="0" * 64,
+        )
+    )
 
 
 def _join_code(world):
