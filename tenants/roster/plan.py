@@ -308,15 +308,19 @@ class Planner:
         return ref
 
     def mark_history_years(self) -> None:
-        """Years whose classrooms are history: not described by the file, or past."""
+        """Past years (they started before the current one) and history years (past, or not
+        described by the file): see the module docstring."""
         current_start = self.year_starts.get(self.current_year)
+        if current_start is not None:
+            self.past_years = {
+                year
+                for year, start in self.year_starts.items()
+                if start < current_start and year != self.current_year
+            }
         listed = {self.years[record.year_sourced_id] for record in self.s.classrooms.values()}
         listed |= {self.years[record.sourced_id] for record in self.s.years.values()}
-        for row in self.ex.years.values():
-            if current_start is not None and row[3] < current_start and row[0] != self.current_year:
-                self.past_years.add(row[0])
-            if listed and row[0] not in listed:
-                self.history_years.add(row[0])
+        if listed:
+            self.history_years = {row[0] for row in self.ex.years.values()} - listed
         self.history_years |= self.past_years
 
     def plan_schools(self) -> None:
@@ -400,10 +404,8 @@ class Planner:
         row = self.ex.classrooms_by_id.get(classroom_id)
         return row is not None and row[5] in self.history_years
 
-    def is_past(self, classroom) -> bool:
-        if isinstance(classroom, NewRow):
-            return False
-        row = self.ex.classrooms_by_id.get(classroom)
+    def is_past(self, classroom_id: int) -> bool:
+        row = self.ex.classrooms_by_id.get(classroom_id)
         return row is not None and row[5] in self.past_years
 
     # --- people -------------------------------------------------------------------------------
@@ -571,8 +573,8 @@ class Planner:
         """Teacher memberships of rostered classrooms, and (1.2 / Engage) staff roles."""
         wanted = set()
         for person_sid, classroom_sid in self.s.teaching:
-            classroom, school, _year = self.classrooms[classroom_sid]
-            if person_sid in self.users and not self.is_past(classroom):
+            classroom, school, year = self.classrooms[classroom_sid]
+            if person_sid in self.users and year not in self.past_years:
                 wanted.add((self.users[person_sid], Role.TEACHER, school, classroom))
         for person_sid, role, school_sid in self.s.staff_roles:
             if person_sid in self.users:
