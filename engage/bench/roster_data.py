@@ -10,6 +10,7 @@ People are at `@roster.invalid`; guardians also have a (valid, made-up) US mobil
 
 import csv
 import datetime
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -305,54 +306,44 @@ def _roles(shape: RosterShape):
             yield [f"rol-{number:06d}", "active", "", user, "primary", role, "", "", org, ""]
 
 
+ENROLLMENT_COLUMNS = [
+    "sourcedId",
+    "status",
+    "dateLastModified",
+    "classSourcedId",
+    "schoolSourcedId",
+    "userSourcedId",
+    "role",
+    "primary",
+    "beginDate",
+    "endDate",
+]
+
+
 def _enrollments(shape: RosterShape):
-    yield [
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "classSourcedId",
-        "schoolSourcedId",
-        "userSourcedId",
-        "role",
-        "primary",
-        "beginDate",
-        "endDate",
-    ]
-    classes_per_school = shape.classes // shape.schools
+    yield ENROLLMENT_COLUMNS
+    rows = itertools.chain(_teaching(shape), _attending(shape))
+    for number, (classroom, school, user, role) in enumerate(rows, 1):
+        primary = "true" if role == "teacher" else "false"
+        yield [f"enr-{number:07d}", "active", "", classroom, school, user, role, primary, "", ""]
+
+
+def _teaching(shape: RosterShape):
+    """(class, school, teacher, "teacher"): one teacher for each class of their school."""
     teachers_per_school = shape.teachers // shape.schools
-    number = 0
     for school in range(shape.schools):
-        for local in range(classes_per_school):
-            number += 1
+        for local in range(shape.classes // shape.schools):
             teacher = _teacher_id(school, local % teachers_per_school)
-            yield [
-                f"enr-{number:07d}",
-                "active",
-                "",
-                _class_id(school, local),
-                _school_id(school),
-                teacher,
-                "teacher",
-                "true",
-                "",
-                "",
-            ]
+            yield _class_id(school, local), _school_id(school), teacher, "teacher"
+
+
+def _attending(shape: RosterShape):
+    """(class, school, student, "student"): each student in consecutive classes of their school."""
+    classes_per_school = shape.classes // shape.schools
     per_student = shape.classes_per_student
     for student in range(shape.students):
         school = student % shape.schools
         start = (student // shape.schools) * per_student
         for k in range(per_student):
-            number += 1
             classroom = _class_id(school, (start + k) % classes_per_school)
-            yield [
-                f"enr-{number:07d}",
-                "active",
-                "",
-                classroom,
-                _school_id(school),
-                _student_id(student),
-                "student",
-                "false",
-                "",
-                "",
-            ]
+            yield classroom, _school_id(school), _student_id(student), "student"

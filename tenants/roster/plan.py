@@ -1,16 +1,10 @@
 """Diff a parsed roster against the district's rows: what to create, update, leave, deactivate.
 
 The district's existing rows are loaded in a few queries (existing.py), as compact tuples rather
-than model instances, and the plan is tuples too: a new row is a tuple of the values of
-CREATE_COLUMNS[model] (write.py adds the district and the fields' defaults), and a row that later
-rows point at carries a `NewRow` whose id write.py fills in when it writes it. A reference is an
-id (existing row) or a NewRow (created in this run). Nothing is written here, and every count in
-the report is known before the write.
+than model instances, and the plan is tuples too (rows.py). Nothing is written here, and every
+count in the report is known before the write.
 
-Year-end rollover (see docs/ROSTER_FORMAT.md): the school years a roster lists are the ones it
-describes. A rostered classroom of another year, or of a year that started before the current
-one, is history: a bulk file that no longer lists it does not deactivate it, its enrollments stay
-(last year's classes stay readable), and its teachers' memberships end once its year is past.
+Year-end rollover: which year is current, and which classrooms are history, is years.py.
 Children a bulk file no longer lists are leavers: deactivated, with `removed_at` set for the
 privacy engine's timers (cleared when a later roster lists them again).
 
@@ -19,10 +13,7 @@ A school admin's import (`school_id`) changes only that school: nothing outside 
 district's school years are left as they are.
 """
 
-import datetime
 import secrets
-from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.utils import timezone
@@ -36,104 +27,13 @@ from tenants.models import (
     Role,
     RosterPerson,
     School,
-    SchoolYear,
     User,
 )
 from tenants.roster.existing import Existing, pair, unpair
 from tenants.roster.records import GUARDIAN, STAFF, STUDENT, Snapshot
 from tenants.roster.report import Report
-
-WRITE_ORDER = (
-    SchoolYear,
-    School,
-    Classroom,
-    User,
-    RosterPerson,
-    Child,
-    Membership,
-    Enrollment,
-    GuardianLink,
-)
-# The planned values of a new row, in this order; write.py adds `district` and the defaults.
-CREATE_COLUMNS = {
-    SchoolYear: ("sourced_id", "name", "start_date", "end_date"),
-    School: ("sourced_id", "name", "slug"),
-    Classroom: ("sourced_id", "name", "grade_level", "school_id", "school_year_id"),
-    User: ("email", "phone", "first_name", "last_name", "preferred_language", "password"),
-    RosterPerson: ("sourced_id", "user_id"),
-    Child: (
-        "sourced_id",
-        "first_name",
-        "last_name",
-        "preferred_name",
-        "grade_level",
-        "pupil_number",
-        "school_id",
-        "birth_date",
-    ),
-    Membership: ("role", "user_id", "school_id", "classroom_id", "granted_by_id"),
-    Enrollment: ("school_id", "classroom_id", "child_id"),
-    GuardianLink: ("guardian_id", "child_id", "relationship", "contact_role"),
-}
-CHILD_COLUMNS = (  # Existing.children rows from index 2
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "grade_level",
-    "pupil_number",
-    "school_id",
-    "birth_date",
-    "is_active",
-    "removed_at",
-)
-
-
-class NewRow:
-    """A row this import creates; write.py sets `id` once the row is written."""
-
-    __slots__ = ("id",)
-
-    def __init__(self):
-        self.id = None
-
-
-@dataclass
-class Plan:
-    district: District
-    # model -> [(NewRow or None, *values of CREATE_COLUMNS[model])]
-    create: dict[type, list[tuple]] = field(default_factory=lambda: defaultdict(list))
-    # model -> field names -> [(id, *new values)]
-    update: dict[type, dict[tuple[str, ...], list[tuple]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
-    )
-    deactivate: dict[type, set[int]] = field(default_factory=lambda: defaultdict(set))
-    current_year: "int | NewRow | None" = None  # the year to make current (None: as it is)
-    changed_users: set = field(default_factory=set)  # whose memberships changed (cache)
-    changed_guardians: set = field(default_factory=set)  # whose family pages changed (cache)
-
-    def add(self, model, values: tuple, *, is_referenced: bool = False) -> "NewRow | None":
-        """Queue a new row; returns its reference when later rows point at it."""
-        ref = NewRow() if is_referenced else None
-        self.create[model].append((ref, *values))
-        return ref
-
-    def updated(self, model, row_id: int, changes: dict) -> None:
-        """Queue new values of some fields of an existing row."""
-        names = tuple(sorted(changes))
-        self.update[model][names].append((row_id, *(changes[name] for name in names)))
-
-    @property
-    def row_count(self) -> int:
-        """The rows the write will touch (for progress)."""
-        return (
-            sum(len(rows) for rows in self.create.values())
-            + sum(len(rows) for groups in self.update.values() for rows in groups.values())
-            + sum(len(ids) for ids in self.deactivate.values())
-        )
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
+from tenants.roster.rows import CHILD_COLUMNS, CREATE_COLUMNS, Plan
+from tenants.roster.years import YearPlanning
 
 
 def unusable_password() -> str:
@@ -141,7 +41,7 @@ def unusable_password() -> str:
     return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(20)
 
 
-class Planner:
+class Planner(YearPlanning):
     """Builds the Plan and counts the report; see the module docstring."""
 
     def __init__(
@@ -212,116 +112,7 @@ class Planner:
         self.report.count("updated" if changed else "unchanged", key)
         return row[0]
 
-    # --- years, schools, classrooms -----------------------------------------------------------
-
-    def plan_years(self) -> None:
-        for record in self.s.years.values():
-            row = self.ex.years.get(record.sourced_id) or self.ex.years.get(f"name:{record.name}")
-            if self.school_id is not None:
-                self.years[record.sourced_id] = row[0]  # restrict.py refused years not there
-                continue
-            values = {
-                "sourced_id": record.sourced_id,
-                "name": record.name,
-                "start_date": record.start_date,
-                "end_date": record.end_date,
-            }
-            if row is None:
-                ref = self.plan.add(
-                    SchoolYear,
-                    tuple(values[c] for c in CREATE_COLUMNS[SchoolYear]),
-                    is_referenced=True,
-                )
-                self.year_starts[ref] = record.start_date
-            else:
-                self.ex.years.pop(f"name:{record.name}", None)
-                old = dict(zip(values, row[1:5], strict=True))
-                changed = {n: v for n, v in values.items() if v != old[n]}
-                if changed:
-                    self.plan.updated(SchoolYear, row[0], changed)
-                ref = row[0]
-                self.year_starts[ref] = record.start_date
-            self.years[record.sourced_id] = ref
-        if self.s.years and self.school_id is None:
-            self.choose_current_year()
-        if any(not c.year_sourced_id for c in self.s.classrooms.values()):
-            self.years[""] = self.default_year()
-        self.mark_history_years()
-
-    def choose_current_year(self) -> None:
-        """The year current after this import: the one (the file's or the district's) whose
-        dates hold today, the latest to start when two do; else, between years, the file's
-        next year to start (a rollover imported in summer takes effect at once); else the
-        file's newest year."""
-        now = today()
-        listed = [
-            (r.start_date, r.end_date, self.years[r.sourced_id]) for r in self.s.years.values()
-        ]
-        listed_ids = {ref for _start, _end, ref in listed}
-        others = [
-            (row[3], row[4], row[0]) for row in self.ex.years.values() if row[0] not in listed_ids
-        ]
-        holding = [year for year in listed + others if year[0] <= now <= year[1]]
-        upcoming = [year for year in listed if year[0] > now]
-        if holding:
-            chosen = max(holding, key=lambda year: year[0])[2]
-        elif upcoming:
-            chosen = min(upcoming, key=lambda year: year[0])[2]
-        else:
-            chosen = max(listed, key=lambda year: year[0])[2]
-        if chosen != self.current_year:
-            self.plan.current_year = chosen
-        self.current_year = chosen
-
-    def default_year(self):
-        """Engage CSV names no year: the district's year that holds today, else its next one to
-        start; when every year has ended, the year after the last one (a rollover), or one for
-        today when there is none. The year chosen becomes current."""
-        now = today()
-        rows = sorted(self.ex.years.values(), key=lambda row: row[3])
-        holding = [row for row in rows if row[3] <= now <= row[4]]
-        upcoming = [row for row in rows if row[3] > now]
-        if not holding and not upcoming:
-            return self.new_year_after(rows[-1] if rows else None, now)
-        chosen = (holding[-1] if holding else upcoming[0])[0]
-        if self.school_id is None and chosen != self.current_year:
-            self.plan.current_year = self.current_year = chosen
-        return chosen
-
-    def new_year_after(self, last, now: datetime.date):
-        """A new school year for the Engage format: from the day after `last` ended, for a
-        year; or August to July around today when the district has none."""
-        if last is not None:
-            start = last[4] + datetime.timedelta(days=1)
-        else:
-            start = datetime.date(now.year if now.month >= 8 else now.year - 1, 8, 1)
-        end = start.replace(year=start.year + 1) - datetime.timedelta(days=1)
-        name = f"{start.year}-{start.year + 1}"
-        if self.school_id is not None:
-            self.report.error("", None, "", name, "a new school year is added by a district import")
-            return None
-        if name in {row[2] for row in self.ex.years.values()}:
-            name = f"{start.isoformat()} - {end.isoformat()}"
-        ref = self.plan.add(SchoolYear, ("", name, start, end), is_referenced=True)
-        self.year_starts[ref] = start
-        self.plan.current_year = self.current_year = ref
-        return ref
-
-    def mark_history_years(self) -> None:
-        """Past years (they started before the current one) and history years (past, or not
-        described by the file): see the module docstring."""
-        current_start = self.year_starts.get(self.current_year)
-        if current_start is not None:
-            self.past_years = {
-                year
-                for year, start in self.year_starts.items()
-                if start < current_start and year != self.current_year
-            }
-        listed = {self.years[record.year_sourced_id] for record in self.s.classrooms.values()}
-        listed |= {self.years[record.sourced_id] for record in self.s.years.values()}
-        if listed:
-            self.history_years = {row[0] for row in self.ex.years.values()} - listed
-        self.history_years |= self.past_years
+    # --- schools, classrooms (years: years.py) -----------------------------------------------
 
     def plan_schools(self) -> None:
         for record in self.s.schools.values():
@@ -349,22 +140,21 @@ class Planner:
         return slug
 
     def plan_classrooms(self) -> None:
-        ex = self.ex
         listed_years = {self.years[r.year_sourced_id] for r in self.s.classrooms.values()}
         # a file's class is the row of the same id in its year, or one it moved from another
         # year the file lists; a row of a history year stays as it is and a new row is made
         movable = {
-            sid: row for (sid, year), row in ex.classrooms_by_year.items() if year in listed_years
+            sid: row
+            for (sid, year), row in self.ex.classrooms_by_year.items()
+            if year in listed_years
         }
         matched = set()
         for record in self.s.classrooms.values():
-            school, year = (
-                self.schools[record.school_sourced_id],
-                self.years[record.year_sourced_id],
-            )
+            school = self.schools[record.school_sourced_id]
+            year = self.years[record.year_sourced_id]
             if year is None:
                 continue  # no year this import may use (reported)
-            row = ex.classrooms_by_year.get((record.sourced_id, year)) or movable.get(
+            row = self.ex.classrooms_by_year.get((record.sourced_id, year)) or movable.get(
                 record.sourced_id
             )
             values = {
@@ -382,6 +172,11 @@ class Planner:
                 compare = dict(zip(names, row[2:7], strict=True))
             ref = self.upsert("classrooms", Classroom, row, values, compare)
             self.classrooms[record.sourced_id] = (ref, school, year)
+        self.end_classrooms(matched)
+
+    def end_classrooms(self, matched: set[int]) -> None:
+        """Deactivate the rostered classrooms the roster removes (never history: years.py)."""
+        ex = self.ex
         if self.s.modes["classrooms"] == "bulk":
             gone = [
                 row
@@ -399,14 +194,6 @@ class Planner:
                 self.plan.deactivate[Classroom].add(row[0])
                 self.ended_classrooms.add(row[0])
                 self.report.count("deactivated", "classrooms")
-
-    def is_history(self, classroom_id: int) -> bool:
-        row = self.ex.classrooms_by_id.get(classroom_id)
-        return row is not None and row[5] in self.history_years
-
-    def is_past(self, classroom_id: int) -> bool:
-        row = self.ex.classrooms_by_id.get(classroom_id)
-        return row is not None and row[5] in self.past_years
 
     # --- people -------------------------------------------------------------------------------
 

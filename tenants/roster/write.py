@@ -19,8 +19,8 @@ from engage import versioned_cache
 from tenants.cache_keys import family_dependency, memberships_dependency, user_dependency
 from tenants.models import Membership, SchoolYear, User
 from tenants.roster.existing import BATCH, batches
-from tenants.roster.plan import CREATE_COLUMNS, WRITE_ORDER, NewRow, Plan
 from tenants.roster.progress import Progress
+from tenants.roster.rows import CREATE_COLUMNS, WRITE_ORDER, NewRow, Plan
 
 COPY_BATCH = 10_000
 
