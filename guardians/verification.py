@@ -3,11 +3,14 @@
 What: a six-digit code sent by SMS or email to one address, kept (hashed) in the visitor's
 session with an expiry and an attempt budget. Why: an invite link can be forwarded and a form
 can be filled in by anyone; the code proves the person holds the phone or mailbox. Safe by
-construction: the code is never stored in clear, each pending code allows MAX_ATTEMPTS guesses,
-expires after settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT, and sending is rate-limited per address and
-per IP (allauth's rate limiter, settings.ACCOUNT_RATE_LIMITS["join_send_code"]). The caller
-decides the address: never one a visitor typed unless it is on the roster, or the visitor's own
-for a join-code request (they are asking to be added, not to see anything).
+construction: the code is never stored in clear; each pending code allows MAX_ATTEMPTS guesses,
+counted atomically in the cache (parallel guesses cannot share one count); it expires after
+settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT; sending is rate-limited per address and per IP, in the
+joining budget and in allauth's sign-in-code budget both, so joining is never a cheaper way to
+get codes than signing in. The code is sent by a worker whether or not anything matched (a
+no-op then), so the reply takes as long either way and a provider error is never a 500. The
+caller decides the address: never one a visitor typed unless it is on the roster, or the
+visitor's own for a join-code request (they are asking to be added, not to see anything).
 """
 
 import hashlib
@@ -19,6 +22,7 @@ from dataclasses import asdict, dataclass
 
 from allauth.core import ratelimit
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,7 +32,7 @@ from notifications.sms import send_sms
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "engage_join_code"
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 3  # as allauth's sign-in codes (ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS)
 
 
 @dataclass
@@ -39,7 +43,7 @@ class PendingCode:
     address: str
     code_hash: str
     expires_at: float
-    attempts: int = 0
+    nonce: str  # names this code's attempt counter in the cache
 
 
 def _hash(code: str, address: str) -> str:
@@ -56,8 +60,12 @@ def mask_address(channel: str, address: str) -> str:
 
 
 def is_send_allowed(request, address: str) -> bool:
-    """Consume one send from the per-IP and per-address budgets; False when either is spent."""
-    return ratelimit.consume(request, action="join_send_code", key=address.lower())
+    """Consume one send from the joining and the sign-in-code budgets (per IP and per address);
+    False when one is spent."""
+    key = address.lower()
+    return ratelimit.consume(request, action="join_send_code", key=key) and ratelimit.consume(
+        request, action="request_login_code", key=key
+    )
 
 
 def start(request, *, purpose: str, subject: str, channel: str, address: str, language: str):
@@ -74,10 +82,16 @@ def start(request, *, purpose: str, subject: str, channel: str, address: str, la
         address=address,
         code_hash=_hash(code, address),
         expires_at=time.time() + settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT,
+        nonce=secrets.token_urlsafe(16),
     )
     request.session[SESSION_KEY] = asdict(pending)
-    if address:
-        _send(channel, address, code, language)
+    from guardians import tasks
+
+    try:
+        # Both branches queue a task: a visitor cannot tell a match by how long the reply takes.
+        tasks.send_join_code.delay(channel, address, code if address else "", language)
+    except Exception:  # broker down: the visitor asks for a new code
+        logger.warning("join.code.enqueue_failed", extra={"channel": channel})
     return pending
 
 
@@ -97,20 +111,47 @@ def check(request, purpose: str, code: str) -> PendingCode | None:
     pending = get_pending(request, purpose)
     if pending is None:
         return None
-    if time.time() > pending.expires_at or pending.attempts >= MAX_ATTEMPTS:
+    if time.time() > pending.expires_at or _spend_attempt(pending) > MAX_ATTEMPTS:
         request.session.pop(SESSION_KEY, None)
         return None
     typed = "".join(ch for ch in code if ch.isdigit())
     if pending.address and hmac.compare_digest(_hash(typed, pending.address), pending.code_hash):
         request.session.pop(SESSION_KEY, None)
+        cache.set(_attempts_key(pending), MAX_ATTEMPTS + 1, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
         return pending
-    pending.attempts += 1
-    request.session[SESSION_KEY] = asdict(pending)
     return None
 
 
+def _attempts_key(pending: PendingCode) -> str:
+    return f"join-code-attempts:{pending.nonce}"
+
+
+def _spend_attempt(pending: PendingCode) -> int:
+    """Count one guess (atomically, in the cache) and return how many were made."""
+    key = _attempts_key(pending)
+    cache.add(key, 0, settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        return MAX_ATTEMPTS + 1
+
+
 def attempts_left(pending: PendingCode | None) -> int:
-    return 0 if pending is None else max(0, MAX_ATTEMPTS - pending.attempts)
+    if pending is None:
+        return 0
+    return max(0, MAX_ATTEMPTS - (cache.get(_attempts_key(pending)) or 0))
+
+
+def send_code(channel: str, address: str, code: str, language: str) -> None:
+    """Send one code (the task's body); provider errors are logged, never raised to a page."""
+    from notifications.providers.base import ProviderError
+
+    if not address:
+        return
+    try:
+        _send(channel, address, code, language)
+    except ProviderError as error:
+        logger.warning("join.code.failed", extra={"channel": channel, "code": error.code})
 
 
 def _send(channel: str, address: str, code: str, language: str) -> None:

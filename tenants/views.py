@@ -7,13 +7,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from privacy.audit import Actor
-from privacy.queries import has_consented_to_policy_in_force
 from tenants import actions, queries, roles
 from tenants.forms import GrantRoleForm, PreferencesForm, StaffNameForm
 from tenants.middleware import get_scope, get_scopes
 from tenants.roles import Cap
 from tenants.scope import SESSION_KEY
-from tenants.views_base import public_view, scoped_view
+from tenants.views_base import has_agreed_to_policy, public_view, scoped_view
 
 
 @public_view
@@ -24,7 +23,7 @@ def home(request):
     scope = get_scope(request)
     if scope is None:
         return render(request, "tenants/no_role.html", status=403)
-    if scope.is_family and not has_consented_to_policy_in_force(request.user, scope.district):
+    if scope.is_family and not has_agreed_to_policy(request, scope):
         # Families agree to the policy in force before anything else (PROMISES C2, S4).
         return redirect("join:consent")
     return redirect(roles.home_url_name(scope.role))

@@ -15,9 +15,15 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.utils import timezone
 
+from privacy.queries import has_consented_to_policy_in_force
 from tenants.middleware import get_scope
+
+# District ids whose privacy policy in force the signed-in family has agreed to, checked once
+# per session (so the family's cached pages stay free of queries after the first).
+CONSENT_SESSION_KEY = "engage_consent_ok"
 
 
 def _normalise(capability) -> dict[str, str]:
@@ -43,6 +49,8 @@ def scoped_view(capability):
             scope = get_scope(request)
             if scope is None or not scope.has(needed):
                 raise PermissionDenied
+            if scope.is_family and not has_agreed_to_policy(request, scope):
+                return redirect("join:consent")
             # Times show in the school's time zone (the district's for district-wide roles).
             with timezone.override(zoneinfo.ZoneInfo(scope.timezone)):
                 return view(request, scope, *args, **kwargs)
@@ -51,6 +59,23 @@ def scoped_view(capability):
         return wrapper
 
     return decorator
+
+
+def has_agreed_to_policy(request, scope) -> bool:
+    """Families use Engage once they agreed to the district's policy in force (PROMISES C2)."""
+    agreed = request.session.get(CONSENT_SESSION_KEY, [])
+    if scope.district.id in agreed:
+        return True
+    if not has_consented_to_policy_in_force(request.user, scope.district):
+        return False
+    remember_policy_agreed(request, scope.district.id)
+    return True
+
+
+def remember_policy_agreed(request, district_id: int) -> None:
+    agreed = request.session.get(CONSENT_SESSION_KEY, [])
+    if district_id not in agreed:
+        request.session[CONSENT_SESSION_KEY] = [*agreed, district_id]
 
 
 def public_view(view):

@@ -55,6 +55,9 @@ def login(client):
         session = client.session
         session[SESSION_KEY] = chosen[0].key
         session["engage_mfa_ok"] = user.id  # two-factor itself is tested in test_two_factor.py
+        # The family agreed to the policy (tested in tests/guardians/test_invites.py and
+        # test_consent.py); staff are never asked.
+        session["engage_consent_ok"] = [s.district.id for s in scopes if s.is_family]
         session.save()
         return client
 

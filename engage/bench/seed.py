@@ -19,7 +19,9 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connection, transaction
 
 from guardians.models import Child, Enrollment, GuardianLink
+from privacy.actions import do_ensure_policy_version
 from privacy.audit import Actor
+from privacy.models import Consent, PolicyVersion
 from tenants.actions import (
     do_add_membership,
     do_create_classroom,
@@ -38,6 +40,10 @@ SYSTEM = Actor.system()
 GRADES = ["K", "01", "02", "03", "04", "05"]
 FIRST_NAMES = ["Ava", "Ben", "Chloe", "Diego", "Emma", "Farah", "Gus", "Hana", "Ian", "Jade"]
 LAST_NAMES = ["Nguyen", "Okafor", "Silva", "Kowalski", "Haddad", "Lund", "Moreau", "Tanaka"]
+
+
+# Seed 2: the families agreed to the privacy policy (they joined), as real families have.
+SEED_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,8 @@ class Scale:
 
     @property
     def label(self) -> str:
-        return f"Engage bench ({self.name})"
+        # The seed's version is in the name: a district seeded by an older seed is reseeded.
+        return f"Engage bench ({self.name}, seed {SEED_VERSION})"
 
 
 SCALES = {
@@ -135,7 +142,7 @@ def _refresh_planner_statistics() -> None:
 
 def _delete_bench_data(district: District) -> None:
     # Leaf tables first: classrooms protect their school year, so they go before the district.
-    for model in (Enrollment, GuardianLink, Membership, Child, Classroom):
+    for model in (Consent, PolicyVersion, Enrollment, GuardianLink, Membership, Child, Classroom):
         model.objects.filter(district_id=district.id).delete()
     district.delete()
     # scope-exempt: bench people are found by their reserved email domain, in the bench only.
@@ -230,6 +237,21 @@ def _seed_families(scale: Scale, district: District, classrooms_by_school) -> No
             _link(child, guardians[2 * family + parent])
             for family, child, _ in placements
             for parent in (0, 1)
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    policy = do_ensure_policy_version(district)
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                district=district,
+                user=user,
+                kind=Consent.Kind.PRIVACY_POLICY,
+                is_granted=True,
+                policy_version=policy,
+                source="bench",
+            )
+            for user in guardians
         ],
         batch_size=BATCH_SIZE,
     )

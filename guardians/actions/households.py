@@ -74,15 +74,24 @@ def do_set_household(
 ) -> Household:
     """Put `guardians` (of one district) in one household, taking each out of any other."""
     household = Household.objects.create(district=district, label=label)
-    for guardian in guardians:
-        HouseholdMember.objects.filter(district=district, guardian=guardian).delete()
-        HouseholdMember.objects.create(district=district, household=household, guardian=guardian)
+    left = list(
+        HouseholdMember.objects.filter(district=district, guardian__in=guardians).values_list(
+            "guardian_id", "household_id"
+        )
+    )
+    HouseholdMember.objects.filter(district=district, guardian__in=guardians).delete()
+    HouseholdMember.objects.bulk_create(
+        HouseholdMember(district=district, household=household, guardian=g) for g in guardians
+    )
     versioned_cache.bump(*(family_dependency(g.id) for g in guardians))
     record_audit_event(
         actor=actor,
         action="household.set",
         target=household,
-        metadata={"guardian_ids": [g.id for g in guardians]},
+        metadata={
+            "guardian_ids": [g.id for g in guardians],
+            "left_households": sorted({household_id for _g, household_id in left}),
+        },
     )
     return household
 
@@ -91,8 +100,8 @@ def do_set_household(
 def do_merge_guardians(keep: User, merge: User, *, actor: Actor) -> User:
     """Merge the guardian account `merge` into `keep` (see the module docstring)."""
     _check_mergeable(keep, merge)
-    _move_links(keep, merge)
-    _move_memberships(keep, merge)
+    _move_links(keep, merge, actor)
+    revoked = _move_memberships(keep, merge)
     _move_one_per_district(GuardianProfile, "guardian", keep, merge)
     _move_one_per_district(HouseholdMember, "guardian", keep, merge)
     for model, field in (
@@ -118,7 +127,7 @@ def do_merge_guardians(keep: User, merge: User, *, actor: Actor) -> User:
         action="guardian.merged",
         target=keep,
         district_id=None,
-        metadata={"kept_id": keep.id, "merged_id": merge.id},
+        metadata={"kept_id": keep.id, "merged_id": merge.id, "revoked_memberships": revoked},
     )
     return keep
 
@@ -138,30 +147,46 @@ def _check_mergeable(keep: User, merge: User) -> None:
             raise ActionError(_("Only guardian accounts can be merged."))
 
 
-def _move_links(keep: User, merge: User) -> None:
-    """Children move over; where both were linked to a child, the kept link stays."""
-    kept_children = set(
-        GuardianLink.objects.filter(guardian=keep, is_active=True).values_list(
-            "child_id", flat=True
+def _move_links(keep: User, merge: User, actor: Actor) -> None:
+    """Children move over. Where both accounts were linked to a child, the kept link stays, and
+    a custody restriction ("no access") on either link holds for the merged person."""
+    kept = {
+        link.child_id: link for link in GuardianLink.objects.filter(guardian=keep, is_active=True)
+    }
+    for twin in GuardianLink.objects.filter(guardian=merge, child_id__in=kept, is_active=True):
+        link = kept[twin.child_id]
+        twin.is_active = False
+        twin.save(update_fields=["is_active"])
+        if link.has_access and not twin.has_access:
+            link.has_access = False
+            link.save(update_fields=["has_access"])
+            record_audit_event(
+                actor=actor,
+                action="guardian.access_changed",
+                target=link,
+                metadata={"has_access": False, "reason": "merged"},
+            )
+        record_audit_event(
+            actor=actor,
+            action="guardian.link_ended",
+            target=twin,
+            metadata={"reason": "merged", "kept_link_id": link.id},
         )
-    )
-    GuardianLink.objects.filter(guardian=merge, child_id__in=kept_children, is_active=True).update(
-        is_active=False
-    )
     GuardianLink.objects.filter(guardian=merge).update(guardian=keep)
 
 
-def _move_memberships(keep: User, merge: User) -> None:
+def _move_memberships(keep: User, merge: User) -> list[int]:
+    """Roles move over; a guardian role the kept account already holds is revoked (ids)."""
     kept = set(
         Membership.objects.filter(user=keep, is_active=True, role=Role.GUARDIAN).values_list(
             "district_id", flat=True
         )
     )
-    now = timezone.now()
-    Membership.objects.filter(user=merge, is_active=True, district_id__in=kept).update(
-        is_active=False, revoked_at=now
-    )
+    twins = Membership.objects.filter(user=merge, is_active=True, district_id__in=kept)
+    revoked = sorted(twins.values_list("id", flat=True))
+    twins.update(is_active=False, revoked_at=timezone.now())
     Membership.objects.filter(user=merge).update(user=keep)
+    return revoked
 
 
 def _move_one_per_district(model, field: str, keep: User, merge: User) -> None:

@@ -171,7 +171,13 @@ def do_accept_invite(invite: Invite, *, channel: str, actor: Actor) -> User:
     is verified (a roster import will not overwrite it), and any other open invite is revoked."""
     now = timezone.now()
     locked = Invite.objects.select_for_update().get(id=invite.id)
-    if locked.accepted_at or locked.revoked_at or locked.expires_at <= now:
+    has_access = GuardianLink.objects.filter(
+        district_id=locked.district_id,
+        guardian_id=locked.guardian_id,
+        is_active=True,
+        has_access=True,
+    ).exists()
+    if locked.accepted_at or locked.revoked_at or locked.expires_at <= now or not has_access:
         raise ActionError(_("This invitation has already been used or has expired."))
     locked.accepted_at = now
     locked.save(update_fields=["accepted_at"])
@@ -193,6 +199,7 @@ def do_accept_invite(invite: Invite, *, channel: str, actor: Actor) -> User:
     return guardian
 
 
+@transaction.atomic
 def do_mark_contact_verified(user: User, *, channel: str, actor: Actor) -> None:
     """The person proved they hold their phone or mailbox (by a one-time code)."""
     field_name = "phone_verified" if channel == Channel.SMS else "email_verified"

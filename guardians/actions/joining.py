@@ -8,14 +8,14 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guardians.actions.family import do_create_child, do_enroll_child, do_link_guardian
 from guardians.actions.invites import do_mark_contact_verified
 from guardians.models import Child, GuardianProfile, JoinCode, JoinRequest
-from guardians.queries.joining import JOIN_CODE_ALPHABET
+from guardians.queries.joining import JOIN_CODE_ALPHABET, list_children_in_scope
 from notifications.actions import do_queue_message
 from notifications.models import Channel, Kind
 from privacy.audit import Actor, record_audit_event
@@ -58,26 +58,56 @@ def do_revoke_join_code(join_code: JoinCode, *, actor: Actor) -> JoinCode:
     return join_code
 
 
-@transaction.atomic
 def do_get_or_create_requester(
     *, channel: str, address: str, first_name: str, last_name: str, language: str, actor: Actor
-) -> User:
-    """The person who holds `address` (just proven by a code), created when new. Verified."""
+) -> tuple[User, bool]:
+    """(the person who holds `address`, just proven by a code; whether they are new). A new
+    person is created with the address verified. Two confirmations of one new address at once
+    create one account (the second finds the first's)."""
     lookup = {"phone": address} if channel == Channel.SMS else {"email__iexact": address}
     user = User.objects.filter(**lookup).first()
-    if user is None:
-        user = do_create_user(
-            email=address if channel == Channel.EMAIL else None,
-            phone=address if channel == Channel.SMS else None,
-            first_name=first_name,
-            last_name=last_name,
-            preferred_language=language,
-            actor=actor,
-        )
+    is_new = user is None
+    if is_new:
+        try:
+            with transaction.atomic():
+                user = do_create_user(
+                    email=address if channel == Channel.EMAIL else None,
+                    phone=address if channel == Channel.SMS else None,
+                    first_name=first_name,
+                    last_name=last_name,
+                    preferred_language=language,
+                    actor=actor,
+                )
+        except IntegrityError:
+            user, is_new = User.objects.get(**lookup), False
     if not user.is_active:
         raise ActionError(_("This account is closed. Please contact the school."))
     do_mark_contact_verified(user, channel=channel, actor=actor)
-    return user
+    return user, is_new
+
+
+@transaction.atomic
+def do_record_registration_attempt(
+    district: District, *, is_matched: bool, channel: str, actor: Actor
+) -> None:
+    """Audit a self-registration attempt (whether it matched; never what was typed)."""
+    record_audit_event(
+        actor=actor,
+        action="join.registration_attempted",
+        target=district,
+        metadata={"matched": is_matched, "channel": channel},
+    )
+
+
+@transaction.atomic
+def do_confirm_self_registration(
+    guardian: User, district: District, *, channel: str, actor: Actor
+) -> None:
+    """The registered parent confirmed the roster contact by code."""
+    do_mark_contact_verified(guardian, channel=channel, actor=actor)
+    record_audit_event(
+        actor=actor, action="join.registered", target=guardian, district_id=district.id
+    )
 
 
 @transaction.atomic
@@ -139,8 +169,10 @@ def do_approve_join_request(
             birth_date=join_request.child_birth_date,
             actor=actor,
         )
-    elif child.school_id != classroom.school_id:
-        raise ActionError(_("That child is in another school."))
+    elif not (
+        list_children_in_scope(scope).filter(id=child.id, school_id=classroom.school_id).exists()
+    ):
+        raise ActionError(_("That child is not one of yours to link."))
     do_enroll_child(child, classroom, actor=actor)
     do_link_guardian(
         child, join_request.requester, relationship=join_request.relationship, actor=actor
@@ -221,7 +253,13 @@ def do_save_join_profile(
     user: User, district: District, *, values: dict, is_skipped: bool, actor: Actor
 ) -> GuardianProfile:
     """The optional profile a guardian gives when joining; every field may stay empty (C1)."""
-    profile, _created = GuardianProfile.objects.get_or_create(district=district, guardian=user)
+    try:
+        with transaction.atomic():
+            profile, _created = GuardianProfile.objects.get_or_create(
+                district=district, guardian=user
+            )
+    except IntegrityError:  # a double submit created it meanwhile
+        profile = GuardianProfile.objects.get(district=district, guardian=user)
     if not is_skipped:
         profile.relationship = values.get("relationship") or ""
         profile.children_grades = values.get("children_grades") or ""

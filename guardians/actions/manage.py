@@ -19,7 +19,12 @@ from guardians.actions.family import (
     do_set_guardian_access,
 )
 from guardians.models import Child, Enrollment, GuardianLink
-from guardians.queries.manage import find_people_by_contact, has_roles_beyond_family, is_in_district
+from guardians.queries.manage import (
+    find_people_by_contact,
+    has_links_outside_scope,
+    has_roles_beyond_family,
+    is_in_district,
+)
 from privacy.audit import Actor, record_audit_event
 from tenants.actions import ActionError, do_create_user
 from tenants.cache_keys import family_dependency, memberships_dependency
@@ -369,6 +374,18 @@ def _check_contact_changes(scope: Scope, guardian: User, values: dict, changed: 
         raise FieldError(
             contacts[0],
             _("This person signs in to Engage for other roles too; only they can change how."),
+        )
+    if guardian.last_login is not None:
+        # Their contacts are how they sign in (one-time codes): changing one would hand their
+        # account, and their children's records, to whoever holds the new address.
+        raise FieldError(
+            contacts[0],
+            _("This guardian already signs in to Engage; only they can change their contacts."),
+        )
+    if has_links_outside_scope(scope, guardian):
+        raise FieldError(
+            contacts[0],
+            _("This guardian also has children at another school; ask the district to change it."),
         )
     for name in contacts:
         others = find_people_by_contact(**{name: values[name] or ""})

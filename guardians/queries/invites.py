@@ -24,6 +24,7 @@ class InviteProblem:
     USED = "used"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    WITHDRAWN = "withdrawn"
 
 
 def get_invite_for_token(token: str) -> tuple[Invite | None, str | None]:
@@ -46,9 +47,22 @@ def get_invite_for_token(token: str) -> tuple[Invite | None, str | None]:
         return invite, InviteProblem.USED
     if invite.revoked_at is not None:
         return invite, InviteProblem.REVOKED
+    if not _has_access_link(invite):
+        # The school unlinked the guardian (or marked them "no access") since: the invite is void.
+        return invite, InviteProblem.WITHDRAWN
     if invite.expires_at <= timezone.now():
         return invite, InviteProblem.EXPIRED
     return invite, None
+
+
+def _has_access_link(invite: Invite) -> bool:
+    return GuardianLink.objects.filter(
+        district_id=invite.district_id,
+        guardian_id=invite.guardian_id,
+        is_active=True,
+        has_access=True,
+        child__is_active=True,
+    ).exists()
 
 
 def list_joined_guardian_ids(district_id: int, guardian_ids) -> set[int]:
@@ -94,7 +108,7 @@ def _delivered_invite_guardian_ids(district_id: int, guardian_ids) -> set[int]:
             reached,
             district_id=district_id,
             recipient_id__in=list(guardian_ids),
-            message__kind="invite",
+            message__source_type="invite",
         ).values_list("recipient_id", flat=True)
     )
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from guardians.models import Child, GuardianLink, GuardianProfile, JoinCode, JoinRequest
 from tenants.models import District, User
+from tenants.queries import is_family_only
 from tenants.scope import Scope
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off paper
@@ -62,6 +63,17 @@ def find_roster_guardian(
     return link.guardian if link else None
 
 
+def can_sign_in_by_joining_code(user: User) -> bool:
+    """May a confirmed joining code sign this person in? Only an active guardian-only account
+    without two-factor: anyone else (staff, operators, people who set up an authenticator)
+    signs in as usual, so a code never skips a password or a second factor."""
+    from allauth.mfa.models import Authenticator
+
+    if not user.is_active or user.merged_into_id or not is_family_only(user):
+        return False
+    return not Authenticator.objects.filter(user_id=user.id).exists()
+
+
 def normalise_join_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
@@ -107,14 +119,22 @@ def access_join_request(scope: Scope, join_request_id: int) -> JoinRequest:
     )
 
 
-def list_roster_matches(join_request: JoinRequest) -> QuerySet[Child]:
-    """Children of the request's school who may be the one the family named (same last name)."""
+def list_children_in_scope(scope: Scope) -> QuerySet[Child]:
+    """Active children the scope may act on: a teacher's are those in their classrooms."""
+    children = scope.apply(Child.objects.filter(is_active=True))
+    if scope.is_classroom_level:
+        children = children.filter(
+            enrollments__classroom_id__in=scope.classroom_ids, enrollments__is_active=True
+        ).distinct()
+    return children
+
+
+def list_roster_matches(scope: Scope, join_request: JoinRequest) -> QuerySet[Child]:
+    """Children in the scope, at the request's school, who may be the one the family named
+    (same last name)."""
     return (
-        Child.objects.filter(  # scoped by the request, itself from access_join_request
-            district_id=join_request.district_id,
-            school_id=join_request.school_id,
-            is_active=True,
-        )
+        list_children_in_scope(scope)
+        .filter(school_id=join_request.school_id)
         .filter(_same_name("last_name", join_request.child_last_name))
         .order_by("first_name", "id")[:20]
     )

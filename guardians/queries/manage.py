@@ -153,19 +153,34 @@ def find_people_by_contact(*, email: str = "", phone: str = "") -> list[User]:
 
 
 def is_in_district(user: User, district_id: int) -> bool:
-    """Whether `user` belongs to the district: they hold or held a role in it, or they hold no
-    active role anywhere (an account nobody else claims)."""
+    """Whether `user` belongs to the district: they hold or held a role in it, or they never held
+    any role (an account nobody else claims). Platform operators and closed accounts never do."""
+    if user.is_staff or user.is_superuser or not user.is_active:
+        return False
     memberships = Membership.objects.filter(user_id=user.id)
     if memberships.filter(district_id=district_id).exists():
         return True
-    return not memberships.filter(is_active=True).exists()
+    return not memberships.exists()
 
 
 def has_roles_beyond_family(user: User, district_id: int) -> bool:
-    """Whether `user` holds an active role other than guardian, or any role in another district:
-    their sign-in then matters beyond this district's families, so staff must not change it."""
+    """Whether `user` is a platform operator, or holds an active role other than guardian or any
+    role in another district: their sign-in then matters beyond this district's families, so
+    staff must not change it."""
+    if user.is_staff or user.is_superuser:
+        return True
     return (
         Membership.objects.filter(user_id=user.id, is_active=True)
         .filter(~Q(role=Role.GUARDIAN) | ~Q(district_id=district_id))
         .exists()
     )
+
+
+def has_links_outside_scope(scope: Scope, user: User) -> bool:
+    """Whether the guardian is linked to a child outside the scope (another school's child)."""
+    links = GuardianLink.objects.filter(
+        guardian_id=user.id, district_id=scope.district.id, is_active=True
+    )
+    if scope.school is None:
+        return False
+    return links.exclude(child__school_id=scope.school.id).exists()

@@ -16,11 +16,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guardians import verification
-from guardians.actions.invites import do_accept_invite, do_mark_contact_verified
+from guardians.actions.invites import do_accept_invite
 from guardians.actions.joining import (
+    do_confirm_self_registration,
     do_get_or_create_requester,
+    do_record_registration_attempt,
     do_request_to_join,
     do_save_join_profile,
 )
@@ -34,19 +37,20 @@ from guardians.joining_forms import (
 )
 from guardians.queries.invites import InviteProblem, get_invite_for_token
 from guardians.queries.joining import (
+    can_sign_in_by_joining_code,
     find_roster_guardian,
     get_guardian_profile,
     get_live_join_code,
     normalise_join_code,
 )
 from privacy.actions import do_record_consents
-from privacy.audit import Actor, record_audit_event
+from privacy.audit import Actor
 from privacy.models import Consent
 from privacy.queries import get_consents, get_policy_in_force
 from tenants import queries as tenant_queries
 from tenants.actions import ActionError
 from tenants.models import User
-from tenants.views_base import public_view
+from tenants.views_base import public_view, remember_policy_agreed
 
 BACKEND = "tenants.auth_backends.AuthenticationBackend"
 JOIN_DISTRICT = "engage_join_district"  # the district being joined, for consent and profile
@@ -65,11 +69,18 @@ def _contact_choices(user: User) -> list[tuple[str, str]]:
     ]
 
 
+def _sign_in_instead(request, *, is_request_recorded: bool = False):
+    """For an account a joining code must not sign in (see can_sign_in_by_joining_code)."""
+    return render(
+        request,
+        "guardians/join/sign_in_instead.html",
+        {"is_request_recorded": is_request_recorded},
+    )
+
+
 def _sign_in(request, user: User, district_id: int, next_url: str):
-    """Sign the family in and go on to consent. People with staff roles sign in as usual
-    instead (their password and two-factor check must not be skipped by a code)."""
-    if not tenant_queries.is_family_only(user):
-        return render(request, "guardians/join/sign_in_instead.html")
+    """Sign the family in (the caller checked can_sign_in_by_joining_code) and go on to
+    consent."""
     login(request, user, backend=BACKEND)
     request.session[JOIN_DISTRICT] = district_id
     request.session[JOIN_NEXT] = next_url
@@ -90,7 +101,13 @@ def _code_page(request, *, purpose: str, title: str, on_success, restart_url: st
         if left == 0:
             return render(request, "guardians/join/code_expired.html", {"restart_url": restart_url})
         form.add_error(
-            "code", _("That code is not right. You can try %(left)s more times.") % {"left": left}
+            "code",
+            ngettext(
+                "That code is not right. You can try %(left)s more time.",
+                "That code is not right. You can try %(left)s more times.",
+                left,
+            )
+            % {"left": left},
         )
     return render(
         request,
@@ -119,7 +136,10 @@ def start(request):
     """Join without an invite: pick the district to register with, or type a join code."""
     form = JoinCodeEntryForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
-        return redirect("join:code", code=normalise_join_code(form.cleaned_data["code"]))
+        code = normalise_join_code(form.cleaned_data["code"])
+        if code:
+            return redirect("join:code", code=code)
+        form.add_error("code", _("Type the code printed on your invitation."))
     return render(
         request,
         "guardians/join/start.html",
@@ -190,6 +210,10 @@ def invite_code(request, token: str):
     def accepted(pending):
         if pending.subject != str(found.id):
             raise Http404
+        if not found.guardian.is_active:
+            return _invite_problem(request, InviteProblem.WITHDRAWN)
+        if not can_sign_in_by_joining_code(found.guardian):
+            return _sign_in_instead(request)  # the invite stays unused: they sign in as usual
         try:
             guardian = do_accept_invite(
                 found, channel=pending.channel, actor=Actor.from_request(request)
@@ -246,11 +270,11 @@ def register(request, district_slug: str):
             address=address if guardian else "",
             language=guardian.preferred_language if guardian else request.LANGUAGE_CODE,
         )
-        record_audit_event(
+        do_record_registration_attempt(
+            district,
+            is_matched=guardian is not None,
+            channel=channel,
             actor=Actor.from_request(request),
-            action="join.registration_attempted",
-            target=district,
-            metadata={"matched": guardian is not None, "channel": channel},
         )
         return redirect("join:register_code", district_slug=district.slug)
     return render(request, "guardians/join/register.html", {"form": form, "district": district})
@@ -265,10 +289,10 @@ def register_code(request, district_slug: str):
         guardian = tenant_queries.get_active_user(guardian_id)
         if district_id != district.id or guardian is None:
             raise Http404
-        actor = Actor.from_request(request)
-        do_mark_contact_verified(guardian, channel=pending.channel, actor=actor)
-        record_audit_event(
-            actor=actor, action="join.registered", target=guardian, district_id=district.id
+        if not can_sign_in_by_joining_code(guardian):
+            return _sign_in_instead(request)
+        do_confirm_self_registration(
+            guardian, district, channel=pending.channel, actor=Actor.from_request(request)
         )
         return _sign_in(request, guardian, district.id, reverse("guardians:home"))
 
@@ -331,7 +355,7 @@ def join_code_verify(request, code: str):
         actor = Actor.from_request(request)
         channel, address = answers["contact"]
         try:
-            requester = do_get_or_create_requester(
+            requester, is_new = do_get_or_create_requester(
                 channel=channel,
                 address=address,
                 first_name=answers["first_name"],
@@ -351,6 +375,9 @@ def join_code_verify(request, code: str):
             relationship=answers["relationship"],
             actor=actor,
         )
+        if not is_new:
+            # A code is no way into an existing account: its owner signs in as usual.
+            return _sign_in_instead(request, is_request_recorded=True)
         return _sign_in(request, requester, found.district_id, reverse("join:requested"))
 
     return _code_page(
@@ -412,6 +439,7 @@ def consent(request):
             source="join" if JOIN_NEXT in request.session else "settings",
             actor=Actor.from_request(request),
         )
+        remember_policy_agreed(request, district.id)
         if JOIN_NEXT in request.session:
             return redirect("join:profile")
         return redirect("guardians:home")

@@ -165,7 +165,7 @@ def join_requests(request, scope):
 def join_request_detail(request, scope, join_request_id: int):
     """Approve a request (to a roster child, or adding the child) or decline it."""
     join_request = joining_queries.access_join_request(scope, join_request_id)
-    matches = list(joining_queries.list_roster_matches(join_request))
+    matches = list(joining_queries.list_roster_matches(scope, join_request))
     if request.method == "POST":
         actor = Actor.from_request(request)
         try:

@@ -140,9 +140,26 @@ def test_merge_moves_the_family_and_keeps_both_histories(world, duplicate):
     assert Invite.objects.filter(guardian=kept).count() == 1
     assert Delivery.objects.filter(recipient=kept).count() == 1  # her inbox history came along
     event = AuditEvent.objects.get(action="guardian.merged")
-    assert event.metadata == {"kept_id": kept.id, "merged_id": twin.id}
+    twin_role = Membership.objects.get(user=kept, is_active=False, role=Role.GUARDIAN)
+    assert event.metadata == {
+        "kept_id": kept.id,
+        "merged_id": twin.id,
+        "revoked_memberships": [twin_role.id],
+    }
     # The twin's own history (who created it) still names the twin.
     assert AuditEvent.objects.filter(action="user.created", target_id=str(twin.id)).exists()
+
+
+def test_a_custody_restriction_survives_a_merge(world):
+    """Cal ("no access" to Mia) was also on the roster as a second account with access."""
+    twin = do_create_user(phone="+13125550160", first_name="Cal", last_name="Alvarez", actor=SYSTEM)
+    do_link_guardian(world.mia, twin, actor=SYSTEM)
+    do_merge_guardians(twin, world.cal, actor=SYSTEM)
+    (link,) = GuardianLink.objects.filter(child=world.mia, guardian=twin, is_active=True)
+    assert link.has_access is False
+    assert AuditEvent.objects.filter(
+        action="guardian.access_changed", target_id=str(link.id)
+    ).exists()
 
 
 def test_a_merged_account_cannot_sign_in_or_be_merged_again(world, duplicate, client):

@@ -84,7 +84,7 @@ def test_the_whole_journey_invite_code_consent_profile_home(invited, client):
 
     wrong = "000000" if code != "000000" else "111111"
     response = client.post(f"{path}code/", {"code": wrong})
-    assert "Puede intentarlo 4 veces más." in response.content.decode()
+    assert "Puede intentarlo 2 veces más." in response.content.decode()
     response = client.post(f"{path}code/", {"code": code})
     assert response.status_code == 302 and response.url == reverse("join:consent")
     invite.refresh_from_db()
@@ -152,6 +152,20 @@ def test_an_expired_invite_says_so_and_sends_nothing(invited, client):
     assert OutboxEntry.objects.count() == before
     with time_machine.travel(MORNING + datetime.timedelta(days=13, hours=23), tick=False):
         assert client.get(path).status_code == 200
+
+
+def test_an_invite_stops_working_when_the_school_unlinks_the_family(invited, client):
+    from guardians.actions import do_set_guardian_access
+    from guardians.models import GuardianLink
+    from privacy.audit import Actor
+
+    path = invite_path_in(outbox_to(PHONES["ben"])[0].body)
+    link = GuardianLink.objects.get(guardian=invited.ben, child=invited.noah)
+    do_set_guardian_access(link, has_access=False, actor=Actor.system())
+    page = client.get(path)
+    assert page.status_code == 410 and "no longer valid" in page.content.decode()
+    assert client.post(path, {"channel": "sms"}).status_code == 410
+    assert len(outbox_to(PHONES["ben"])) == 1  # no code was sent
 
 
 def test_a_forged_or_mangled_token_is_404(invited, client):

@@ -62,7 +62,8 @@ def test_a_matching_parent_gets_a_code_on_the_roster_contact_and_joins(roster, c
     assert response.status_code == 302 and response.url == reverse("join:consent")
     world.ana.refresh_from_db()
     assert world.ana.phone_verified is True
-    assert client.get(reverse("guardians:home")).status_code == 200
+    # Signed in, but nothing of the family until she agrees to the policy (PROMISES C2).
+    assert client.get(reverse("guardians:home")).url == reverse("join:consent")
     attempt = AuditEvent.objects.get(action="join.registration_attempted")
     assert attempt.metadata == {"matched": True, "channel": "sms"}
     assert AuditEvent.objects.filter(action="join.registered", target_id=str(world.ana.id)).exists()
@@ -117,16 +118,67 @@ def test_codes_to_one_address_are_rate_limited(roster, client):
     assert len(outbox_to(PHONES["ana"])) == 3
 
 
-def test_a_code_allows_five_guesses(roster, client):
+def test_a_code_allows_three_guesses(roster, client):
     response = register(client, roster)
     code = last_code_sent_to(PHONES["ana"])
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(5):
-        page = client.post(response.url, {"code": wrong})
+    page = client.post(response.url, {"code": wrong})
+    assert "You can try 2 more times." in page.content.decode()
+    page = client.post(response.url, {"code": wrong})
+    assert "You can try 1 more time." in page.content.decode()
+    page = client.post(response.url, {"code": wrong})
     assert "That code no longer works" in page.content.decode()
     page = client.post(response.url, {"code": code})
     assert "That code no longer works" in page.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_guesses_are_counted_outside_the_session(roster, client):
+    """Parallel requests share one session snapshot: the count lives in the cache instead."""
+    response = register(client, roster)
+    code = last_code_sent_to(PHONES["ana"])
+    wrong = "000000" if code != "000000" else "111111"
+    snapshot = dict(client.session)  # what every parallel request would have read
+    for _ in range(3):
+        session = client.session
+        session.update(snapshot)
+        session.save()
+        client.post(response.url, {"code": wrong})
+    session = client.session
+    session.update(snapshot)
+    session.save()
+    page = client.post(response.url, {"code": code})
+    assert "That code no longer works" in page.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_account_with_two_factor_is_not_signed_in_by_a_code(roster, client):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(roster.ana, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    response = register(client, roster)
+    page = client.post(response.url, {"code": last_code_sent_to(PHONES["ana"])})
+    assert "You already have an Engage account" in page.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_provider_error_never_shows(roster, client, monkeypatch):
+    """A roster number that stopped texts fails at the provider: the reply is the same."""
+    from notifications.providers.base import PermanentProviderError
+
+    def refuse(**kwargs):
+        raise PermanentProviderError("unsubscribed", code="21610")
+
+    monkeypatch.setattr("guardians.verification.send_sms", refuse)
+    response = register(client, roster)
+    assert response.status_code == 302
+    assert "matches the school's records" in client.get(response.url).content.decode()
+
+
+def test_a_code_of_punctuation_only_is_a_form_error(world, client):
+    page = client.get(reverse("join:start"), {"code": "---"})
+    assert page.status_code == 200
+    assert "Type the code printed on your invitation." in page.content.decode()
 
 
 def test_a_code_expires(roster, client):
@@ -246,6 +298,19 @@ def test_a_family_asks_to_join_and_the_teacher_approves(world, join_code, client
     assert AuditEvent.objects.filter(action="join_request.approved").count() == 1
 
 
+def test_an_existing_account_asking_to_join_is_not_signed_in(world, join_code, client):
+    """A join code is no way into an account: Ana's phone confirms the request, not a sign-in."""
+    give_phones(world)
+    url = reverse("join:code", args=[join_code.code])
+    response = client.post(url, request_data(contact=PHONES["ana"]))
+    page = client.post(response.url, {"code": last_code_sent_to(PHONES["ana"])})
+    content = page.content.decode()
+    assert "You already have an Engage account" in content
+    assert "your request is with the school" in content
+    assert "_auth_user_id" not in client.session
+    assert JoinRequest.objects.get().requester_id == world.ana.id
+
+
 def test_approving_a_child_the_roster_missed_adds_them(world, join_code, client, login):
     ask_to_join(
         client,
@@ -268,6 +333,21 @@ def test_approving_a_child_the_roster_missed_adds_them(world, join_code, client,
         "03",
     )
     assert child.enrollments.get().classroom_id == world.room1.id
+
+
+def test_a_teacher_is_offered_only_their_own_classrooms_children(world, join_code, client, login):
+    """Ivy is in Room 2: Tom (Room 1) must not be able to attach a stranger to her."""
+    ask_to_join(client, join_code, child_first_name="Ivy", child_last_name="Taylor")
+    join_request = JoinRequest.objects.get()
+    client.logout()
+    login(world.tom)
+    url = reverse("onboarding:join_request_detail", args=[join_request.id])
+    assert f'value="{world.ivy.id}"' not in client.get(url).content.decode()
+    assert client.post(url, {"child": str(world.ivy.id), "approve": "1"}).status_code == 404
+    assert not GuardianLink.objects.filter(child=world.ivy, guardian__phone="+13125550177")
+    assert JoinRequest.objects.get().status == "pending"
+    login(world.priya)  # the school admin sees the whole school
+    assert f'value="{world.ivy.id}"' in client.get(url).content.decode()
 
 
 def test_declining_links_nothing(world, join_code, client, login):

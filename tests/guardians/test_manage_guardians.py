@@ -245,6 +245,49 @@ def test_staff_cannot_change_the_sign_in_of_someone_with_other_roles(world, clie
     assert User.objects.get(id=world.tess.id).email == "tess@example.org"
 
 
+def test_staff_cannot_change_the_contact_of_a_guardian_who_signs_in(world, client, login):
+    """Their contact is how they sign in: changing it would hand over the account."""
+    User.objects.filter(id=world.ben.id).update(last_login="2026-11-01T10:00:00Z")
+    login(world.priya)
+    response = _edit(client, world.ben, email="someone.else@example.org")
+    assert response.context["form"].errors == {
+        "email": ["This guardian already signs in to Engage; only they can change their contacts."]
+    }
+    assert User.objects.get(id=world.ben.id).email == "ben@example.org"
+
+
+def test_a_school_admin_cannot_change_the_contact_of_a_family_of_another_school_too(
+    world, client, login
+):
+    login(world.priya)  # Ana also has Leo at Lakeside Middle
+    response = _edit(client, world.ana, email="ana.new@example.org")
+    assert response.context["form"].errors == {
+        "email": [
+            "This guardian also has children at another school; ask the district to change it."
+        ]
+    }
+    login(world.dana)  # the district admin's scope covers both schools
+    assert _edit(client, world.ana, email="ana.new@example.org").status_code == 302
+    assert User.objects.get(id=world.ana.id).email == "ana.new@example.org"
+
+
+def test_a_platform_operator_is_never_linked_or_changed_by_school_staff(world, client, login):
+    root = User.objects.create_superuser(email="root@engage.example", password="x" * 16)
+    login(world.priya)
+    response = client.post(
+        reverse("manage:link_add", args=[world.ivy.id]),
+        {
+            "email": "root@engage.example",
+            "relationship": "father",
+            "contact_role": "primary",
+            "preferred_language": "en",
+        },
+    )
+    assert response.status_code == 200
+    assert "belongs to an Engage account in another district" in response.content.decode()
+    assert not GuardianLink.objects.filter(guardian=root).exists()
+
+
 # --- remove from the school ------------------------------------------------------------------
 
 

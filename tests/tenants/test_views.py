@@ -27,8 +27,7 @@ def test_anonymous_is_sent_to_sign_in(client, world):
         ("tom", Role.TEACHER, "/teach/"),
         ("sam", Role.STAFF, "/school/"),
         ("vera", Role.VIEWER, "/overview/"),
-        # A rostered guardian agrees to the policy in force first (PROMISES C2).
-        ("ana", Role.GUARDIAN, "/join/consent/"),
+        ("ana", Role.GUARDIAN, "/family/"),
     ],
 )
 def test_each_role_lands_on_its_home(world, client, login, person, role, home):
