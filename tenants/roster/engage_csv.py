@@ -71,6 +71,7 @@ STAFF_ROLES = {
 }
 REFERENCE_COLUMNS = {
     "school": "school_id",
+    "school_record": "school_id",
     "class": "classroom_id",
     "teacher": "staff_id",
     "student": "child_id",

@@ -26,8 +26,13 @@ class SchoolRestriction:
         self.reason = f"this import may only change {school.name}"
         self.refused_classrooms: set[str] = set()
         self.refused_children: set[str] = set()
+        self.refused_lines: set[tuple[str, int | None]] = set()
 
     def refuse(self, where: Where, column: str, value: str, reason: str | None = None) -> None:
+        """One located error per refused row, at the first column that puts it elsewhere."""
+        if (where.file, where.line) in self.refused_lines:
+            return
+        self.refused_lines.add((where.file, where.line))
         self.report.error(where.file, where.line, column, value, reason or self.reason)
 
     def is_own(self, school_sourced_id: str) -> bool:
@@ -42,7 +47,7 @@ class SchoolRestriction:
         s, columns = self.s, self.s.columns
         for sid, record in list(s.schools.items()):
             if not self.is_own(sid):
-                self.refuse(record.where, "sourcedId", sid)
+                self.refuse(record.where, columns.get("school_record", "sourcedId"), sid)
                 del s.schools[sid]
         for sid, record in list(s.years.items()):
             if sid not in self.ex.years and f"name:{record.name}" not in self.ex.years:
