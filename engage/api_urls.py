@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from guardians import api as guardians_api
@@ -31,6 +31,9 @@ urlpatterns = [
         roster_api.RosterImportDetailApi.as_view(),
         name="api_roster_import",
     ),
+    path("v1/", include("activities.api_urls_authoring")),
+    path("v1/", include("activities.api_urls_family")),
+    path("v1/", include("activities.api_urls_review")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]

@@ -17,6 +17,11 @@ class Cap:
     ACTIVITY_WRITE = "activity:write"
     SUBMISSION_REVIEW = "submission:review"
     SUBMISSION_WRITE = "submission:write"
+    # Mark a family's submission for the school's newsletter or social media (with consent).
+    SUBMISSION_SHARE = "submission:share"
+    # A district admin opens one school's submissions, giving a reason that is audited.
+    SCHOOL_OPEN = "school:open"
+    LEADERBOARD_VIEW = "leaderboard:view"
     DASHBOARD_VIEW = "dashboard:view"
     ROSTER_VIEW = "roster:view"
     ROSTER_MANAGE = "roster:manage"
@@ -51,6 +56,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.MESSAGE_SEND,
             Cap.OUTBOX_VIEW,
             Cap.PRIVACY_ADMIN,
+            Cap.SCHOOL_OPEN,
+            Cap.LEADERBOARD_VIEW,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -67,6 +74,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.MESSAGE_SEND,
             Cap.OUTBOX_VIEW,
             Cap.PRIVACY_ADMIN,
+            Cap.SUBMISSION_SHARE,
+            Cap.LEADERBOARD_VIEW,
         }
     ),
     Role.TEACHER: frozenset(
@@ -79,12 +88,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.INVITE_SEND,
             Cap.JOIN_APPROVE,
             Cap.MESSAGE_SEND,
+            Cap.LEADERBOARD_VIEW,
         }
     ),
-    Role.STAFF: frozenset(_STAFF_COMMON | {Cap.ROSTER_VIEW, Cap.DASHBOARD_VIEW}),
+    Role.STAFF: frozenset(
+        _STAFF_COMMON | {Cap.ROSTER_VIEW, Cap.DASHBOARD_VIEW, Cap.LEADERBOARD_VIEW}
+    ),
     # Board members / governors: read-only dashboards and announcements, aggregates only.
     Role.VIEWER: frozenset(
-        {Cap.ACCOUNT_SELF, Cap.SCHOOL_VIEW, Cap.DASHBOARD_VIEW, Cap.MESSAGE_READ}
+        {
+            Cap.ACCOUNT_SELF,
+            Cap.SCHOOL_VIEW,
+            Cap.DASHBOARD_VIEW,
+            Cap.MESSAGE_READ,
+            Cap.LEADERBOARD_VIEW,
+        }
     ),
     Role.GUARDIAN: frozenset(
         {
@@ -94,6 +112,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.SUBMISSION_WRITE,
             Cap.MESSAGE_READ,
             Cap.PRIVACY_SELF,
+            Cap.LEADERBOARD_VIEW,
         }
     ),
 }

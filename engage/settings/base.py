@@ -364,4 +364,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
 }
-CELERY_TASK_ROUTES = {"notifications.tasks.*": {"queue": "notifications"}}
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.*": {"queue": "notifications"},
+    "activities.tasks.process_*": {"queue": "media"},
+}

@@ -1,0 +1,7 @@
+"""Leaderboards and recognition (/leaderboards/)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "leaderboards"
+
+urlpatterns: list = []

@@ -1,0 +1,144 @@
+"""Reads for families: a child's feed, an activity to complete, their own submissions.
+
+Everything starts from `guardians.queries.list_children_for_guardian(scope)`: the guardian's
+own children, with access (PROMISES V3, V6). An activity is reachable only when it is published
+(or closed, to read) and targets that child; another family's submission is never reachable.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from activities.models import Activity, BadgeAward, ChildProgress, Question, Submission
+from activities.models import SubmissionPhoto as Photo
+from activities.queries.audience import Reach, get_reach, list_group_ids_of
+from guardians.models import Child
+from guardians.queries import access_child_for_guardian, list_children_for_guardian
+from tenants.scope import Scope
+
+VISIBLE_STATUSES = (Activity.Status.PUBLISHED, Activity.Status.CLOSED)
+
+
+def is_open(activity: Activity) -> bool:
+    """Can families answer it now? Published, not closed (a due date only orders the feed)."""
+    return activity.status == Activity.Status.PUBLISHED and activity.closed_at is None
+
+
+def get_child_reach(scope: Scope, child: Child) -> Reach:
+    return get_reach(child, group_ids=list_group_ids_of(scope.user.id, scope.district.id))
+
+
+def list_activities_for_child(scope: Scope, child: Child, reach: Reach) -> QuerySet[Activity]:
+    """Published or closed activities that reach the child (the child is access-checked)."""
+    return (
+        Activity.objects.filter(  # scoped: the child's district and reach
+            reach.target_q(),
+            district_id=scope.district.id,
+            status__in=VISIBLE_STATUSES,
+            is_template=False,
+        )
+        .distinct()
+        .order_by("due_at", "-published_at", "id")
+    )
+
+
+@dataclass
+class FeedItem:
+    activity: Activity
+    submission: Submission | None = None
+
+
+@dataclass
+class ChildFeed:
+    child: Child
+    open: list[FeedItem] = field(default_factory=list)
+    done: list[FeedItem] = field(default_factory=list)
+
+
+def get_child_feed(scope: Scope, child: Child) -> ChildFeed:
+    """What is open for the child (due soonest first, then undated), and what is done.
+
+    Queries: the guardian's groups, the activities, the child's submissions for them.
+    """
+    reach = get_child_reach(scope, child)
+    activities = list(list_activities_for_child(scope, child, reach))
+    submissions = {
+        s.activity_id: s
+        for s in Submission.objects.filter(
+            district_id=scope.district.id,
+            child_id=child.id,
+            activity_id__in=[a.id for a in activities],
+        )
+    }
+    feed = ChildFeed(child=child)
+    for activity in activities:
+        submission = submissions.get(activity.id)
+        if submission is not None:
+            feed.done.append(FeedItem(activity, submission))
+        elif is_open(activity):
+            feed.open.append(FeedItem(activity))
+    feed.open.sort(key=lambda item: (item.activity.due_at is None, item.activity.due_at or 0))
+    feed.done.sort(key=lambda item: item.submission.submitted_at, reverse=True)
+    return feed
+
+
+def access_child_activity(scope: Scope, child_id: int, activity_id: int) -> tuple[Child, Activity]:
+    """The guardian's child and an activity that reaches them (404 otherwise), with questions."""
+    child = access_child_for_guardian(scope, child_id)
+    reach = get_child_reach(scope, child)
+    activity = get_object_or_404(
+        list_activities_for_child(scope, child, reach).prefetch_related(
+            Prefetch("questions", queryset=Question.objects.order_by("position", "id"))
+        ),
+        id=activity_id,
+    )
+    return child, activity
+
+
+def get_own_submission(scope: Scope, child: Child, activity: Activity) -> Submission | None:
+    """The child's submission for the activity, with its photos (both access-checked)."""
+    return (
+        Submission.objects.filter(
+            district_id=scope.district.id, child_id=child.id, activity_id=activity.id
+        )
+        .prefetch_related("photos")
+        .first()
+    )
+
+
+def list_portfolio(scope: Scope, child: Child) -> QuerySet[Submission]:
+    """The child's past work with the teacher's feedback, newest first (child access-checked)."""
+    return (
+        Submission.objects.filter(district_id=scope.district.id, child_id=child.id)
+        .select_related("activity")
+        .prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=Photo.objects.filter(status=Photo.Status.READY),
+                to_attr="ready_photos",
+            )
+        )
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def list_badges(scope: Scope, child: Child) -> QuerySet[BadgeAward]:
+    return BadgeAward.objects.filter(district_id=scope.district.id, child_id=child.id).order_by(
+        "awarded_at", "id"
+    )
+
+
+def get_progress(scope: Scope, child: Child) -> ChildProgress | None:
+    return ChildProgress.objects.filter(district_id=scope.district.id, child_id=child.id).first()
+
+
+def access_family_photo(scope: Scope, photo_id: int) -> Photo:
+    """A photo of one of the guardian's own children's submissions (404 for anyone else's)."""
+    children = list_children_for_guardian(scope).values("id")
+    return get_object_or_404(
+        Photo.objects.select_related("submission"),
+        id=photo_id,
+        district_id=scope.district.id,
+        submission__child_id__in=children,
+    )

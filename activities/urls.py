@@ -1,0 +1,7 @@
+"""Teachers author activities and the district library (/activities/)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "activities"
+
+urlpatterns: list = []
