@@ -26,3 +26,8 @@ def family_dependency(guardian_id: int) -> str:
 def user_dependency(user_id: int) -> str:
     """A person's own row (name, language, password, is_active): bumped on every save."""
     return f"user:{user_id}"
+
+
+def school_activities_dependency(school_id: int) -> str:
+    """The published activities of a school, as families' pages list them."""
+    return f"school-activities:{school_id}"

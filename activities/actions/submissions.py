@@ -25,6 +25,7 @@ from activities.models import (
     Submission,
 )
 from activities.queries.family import is_open
+from guardians.actions.family import bump_families_of
 from guardians.models import Child
 from privacy.audit import Actor
 from tenants.actions import ActionError
@@ -195,6 +196,7 @@ def _save(
         media.do_add_submission_photos(submission, photos, start_position=start)
     if is_new:
         record_completion(submission, activity, child)
+    bump_families_of(child)  # their home lists what is left to do
     log_event(
         ActivityEvent.Kind.SUBMITTED if is_new else ActivityEvent.Kind.EDITED,
         district_id=child.district_id,

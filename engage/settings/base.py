@@ -227,6 +227,9 @@ SECURE_CSP = {
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:", "blob:"],
     "connect-src": [CSP.SELF],
+    # Activity videos play in the providers' privacy-enhanced players, loaded only once the
+    # family presses play (no third-party request before that).
+    "frame-src": [CSP.SELF, "https://www.youtube-nocookie.com", "https://player.vimeo.com"],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
     "base-uri": [CSP.SELF],

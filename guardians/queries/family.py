@@ -11,7 +11,12 @@ from django.utils.translation import get_language
 
 from engage import versioned_cache
 from guardians.models import Child, Enrollment, GuardianLink, HouseholdMember
-from tenants.cache_keys import classroom_dependency, family_dependency, user_dependency
+from tenants.cache_keys import (
+    classroom_dependency,
+    family_dependency,
+    school_activities_dependency,
+    user_dependency,
+)
 from tenants.models import Classroom, User
 from tenants.queries import list_teachers_by_classroom
 from tenants.scope import Scope
@@ -61,6 +66,8 @@ class ChildCard:
     child: Child
     classrooms: list[Classroom]
     teachers: list[User] = field(default_factory=list)
+    # Published activities the child has not done yet, due soonest first.
+    open_activities: list = field(default_factory=list)
 
 
 @dataclass
@@ -69,7 +76,8 @@ class FamilyHome:
 
 
 def get_family_home(scope: Scope) -> FamilyHome:
-    """The guardian home's data: each child with school, classrooms and teachers. 3 queries."""
+    """The guardian home's data: each child with school, classrooms, teachers and open
+    activities. 6 queries."""
     return _build_family_home(scope)[0]
 
 
@@ -77,9 +85,9 @@ def get_family_home_html(scope: Scope, render: Callable[[FamilyHome], str]) -> s
     """The guardian home's content, `render(get_family_home(scope))`, cached.
 
     Cached per guardian, district, language and script prefix (its links) until their family, one
-    of the classrooms or their own row (the page greets them by name) changes
-    (engage.versioned_cache): a hit reads the versions once and runs no query, a miss runs the 3
-    queries of `get_family_home` and `render`.
+    of the classrooms, the published activities of one of the schools or their own row (the page
+    greets them by name) changes (engage.versioned_cache): a hit reads the versions once and runs
+    no query, a miss runs the 6 queries of `get_family_home` and `render`.
     """
     key = (
         f"family-home-html:{scope.district.id}:{scope.user.id}:{get_language()}:"
@@ -98,15 +106,29 @@ def _render_family_home(scope: Scope, render) -> tuple[str, list[str]]:
 
 
 def _build_family_home(scope: Scope) -> tuple[FamilyHome, list[str]]:
+    from activities.queries.family import get_open_activities_by_child
+
     children = list(list_children_for_guardian(scope))
     classroom_ids = {e.classroom_id for c in children for e in c.current_enrollments}
     teachers = list_teachers_by_classroom(scope, classroom_ids) if classroom_ids else {}
+    open_activities = get_open_activities_by_child(scope, children)
     cards = []
     for child in children:
         classrooms = [e.classroom for e in child.current_enrollments]
         people = {t.id: t for c in classrooms for t in teachers.get(c.id, [])}
-        cards.append(ChildCard(child=child, classrooms=classrooms, teachers=list(people.values())))
-    return FamilyHome(children=cards), [classroom_dependency(i) for i in sorted(classroom_ids)]
+        cards.append(
+            ChildCard(
+                child=child,
+                classrooms=classrooms,
+                teachers=list(people.values()),
+                open_activities=open_activities.get(child.id, []),
+            )
+        )
+    dependencies = [classroom_dependency(i) for i in sorted(classroom_ids)]
+    dependencies += [
+        school_activities_dependency(i) for i in sorted({c.school_id for c in children})
+    ]
+    return FamilyHome(children=cards), dependencies
 
 
 @dataclass

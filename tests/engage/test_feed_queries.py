@@ -15,8 +15,9 @@ from tenants.models import Role, SchoolYear
 from tests.world import SYSTEM
 
 # Nothing cached: session, user, the user's roles (scopes), children with their schools, current
-# enrollments with classrooms, the classrooms' teachers.
-FAMILY_HOME_QUERIES = 6
+# enrollments with classrooms, the classrooms' teachers, the guardian's groups, the activities
+# aimed at the children, the children's submissions to open activities.
+FAMILY_HOME_QUERIES = 9
 # The user with their scopes, and the family's cards, served from the versioned cache: only the
 # session, which the cached_db engine (with Redis) reads from the cache too.
 FAMILY_HOME_QUERIES_WARM = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
@@ -94,6 +95,25 @@ def _nonce(response) -> str:
 
 def _csrf(response) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.text).group(1)
+
+
+def test_family_home_lists_what_each_child_has_to_do(world, login):
+    """Real feed content: a published quiz shows on Mia's card until it is done."""
+    from activities.actions.submissions import do_submit
+    from activities.queries.family import access_child_activity
+    from privacy.audit import Actor
+    from tests.activities.helpers import family_scope, quiz_for
+
+    quiz = quiz_for(world)
+    client = login(world.ana, role=Role.GUARDIAN)
+    page = client.get("/family/").text
+    link = f'href="/family/children/{world.mia.id}/activities/{quiz.id}/">Counting to ten</a>'
+    assert link in page and page.count("Counting to ten") == 1  # Leo is in another classroom
+    scope = family_scope(world.ana)
+    child, activity = access_child_activity(scope, world.mia.id, quiz.id)
+    answers = {str(q.id): 1 if q.kind == "choice" else "7" for q in activity.questions.all()}
+    do_submit(scope, child, activity, answers=answers, actor=Actor(user=world.ana))
+    assert "Counting to ten" not in client.get("/family/").text  # done: the cache followed
 
 
 def test_family_home_cache_follows_changes(world, login):

@@ -34,6 +34,11 @@ ID_OBJECTS = {
         [("priya", Role.SCHOOL_ADMIN)],
     ),
     "run_id": lambda w: (_import_run(w), [("dana", Role.DISTRICT_ADMIN)]),
+    # A published Room 1 quiz by Tom (it reaches Mia, so Ana reaches it from her child's pages).
+    "activity_id": lambda w: (
+        _room1_quiz(w),
+        [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
+    ),
     "join_code_id": lambda w: (
         _join_code(w),
         [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
@@ -46,6 +51,7 @@ ID_OBJECTS = {
 # Routes whose rightful visitor differs from the kwarg's default insiders.
 ROUTE_INSIDERS = {
     "notifications:inbox_message": [("ana", Role.GUARDIAN)],
+    "family_activities:activity": [("ana", Role.GUARDIAN)],
     # People management: a child's page is read by its school's staff, written by its admins.
     "manage:child_detail": [("priya", Role.SCHOOL_ADMIN), ("tom", Role.TEACHER)],
     **{
@@ -53,6 +59,13 @@ ROUTE_INSIDERS = {
         for name in ("child_edit", "child_move", "child_remove", "link_add")
     },
 }
+
+
+def _room1_quiz(world):
+    from activities.models import Activity
+    from tests.activities.helpers import quiz_for
+
+    return Activity.objects.filter(title="Counting to ten").first() or quiz_for(world)
 
 
 def _import_run(world):
@@ -143,6 +156,15 @@ def _int_kwargs(pattern) -> list[str]:
     return [name for name, conv in pattern.pattern.converters.items() if conv.regex == "[0-9]+"]
 
 
+def route_objects(world, route: str, pattern) -> tuple[dict, list]:
+    """The route's id kwargs filled with the world's objects, and its rightful visitors: the
+    route's own (ROUTE_INSIDERS), else those of its last id (the object the page is about)."""
+    names = _int_kwargs(pattern)
+    found = {name: ID_OBJECTS[name](world) for name in names}
+    kwargs = {name: obj.id for name, (obj, _insiders) in found.items()}
+    return kwargs, ROUTE_INSIDERS.get(route, found[names[-1]][1])
+
+
 def declared_methods(callback) -> list[str]:
     declared = view_declaration(callback)
     if isinstance(declared, dict):
@@ -179,22 +201,20 @@ def test_sweep_covers_every_id_route():
 def test_outsiders_get_404_and_nothing_is_written(world, client, login, outsider, role):
     login(world.people[outsider], role=role)
     for route, pattern in id_routes():
-        for name in _int_kwargs(pattern):
-            obj, insiders = ID_OBJECTS[name](world)
-            insiders = ROUTE_INSIDERS.get(route, insiders)
-            if (outsider, role) in insiders:
-                continue
-            url = reverse(route, kwargs={name: obj.id})
-            for method in declared_methods(pattern.callback):
-                before = row_counts()
-                response = getattr(client, method.lower())(url)
-                assert response.status_code in (403, 404), (
-                    outsider,
-                    method,
-                    url,
-                    response.status_code,
-                )
-                assert row_counts() == before, (outsider, method, url)
+        kwargs, insiders = route_objects(world, route, pattern)
+        if (outsider, role) in insiders:
+            continue
+        url = reverse(route, kwargs=kwargs)
+        for method in declared_methods(pattern.callback):
+            before = row_counts()
+            response = getattr(client, method.lower())(url)
+            assert response.status_code in (403, 404), (
+                outsider,
+                method,
+                url,
+                response.status_code,
+            )
+            assert row_counts() == before, (outsider, method, url)
 
 
 def test_insiders_reach_every_id_route(world, client, login):
@@ -202,12 +222,11 @@ def test_insiders_reach_every_id_route(world, client, login):
     for route, pattern in id_routes():
         if "GET" not in declared_methods(pattern.callback):
             continue
-        for name in _int_kwargs(pattern):
-            obj, insiders = ID_OBJECTS[name](world)
-            person, role = ROUTE_INSIDERS.get(route, insiders)[0]
-            login(world.people[person], role=role)
-            url = reverse(route, kwargs={name: obj.id})
-            assert client.get(url).status_code == 200, url
+        kwargs, insiders = route_objects(world, route, pattern)
+        person, role = insiders[0]
+        login(world.people[person], role=role)
+        url = reverse(route, kwargs=kwargs)
+        assert client.get(url).status_code == 200, url
 
 
 def test_no_access_guardian_link_exists_in_the_world(world):
