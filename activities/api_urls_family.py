@@ -1,7 +1,25 @@
 """API: families completing activities."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from activities import api_family
 
 app_name = "api_family_activities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "family/children/<int:child_id>/activities/",
+        api_family.ChildFeedApi.as_view(),
+        name="feed",
+    ),
+    path(
+        "family/children/<int:child_id>/activities/<int:activity_id>/",
+        api_family.ChildActivityApi.as_view(),
+        name="activity",
+    ),
+    path(
+        "family/children/<int:child_id>/portfolio/",
+        api_family.PortfolioApi.as_view(),
+        name="portfolio",
+    ),
+]

@@ -7,6 +7,8 @@ from tenants import roles
 from tenants.scope import SESSION_KEY, Scope, list_scopes_for_user
 
 CONTEXT_HEADER = "HTTP_X_ENGAGE_CONTEXT"
+# What a family may do before agreeing to the policy in force: their own account and privacy.
+POLICY_FREE_CAPABILITIES = frozenset({roles.Cap.ACCOUNT_SELF, roles.Cap.PRIVACY_SELF})
 
 
 def resolve_api_scope(request) -> Scope | None:
@@ -35,6 +37,12 @@ class HasCapability(BasePermission):
         view.scope = resolve_api_scope(request)
         if view.scope is None or not view.scope.has(needed):
             return False
+        if view.scope.is_family and needed not in POLICY_FREE_CAPABILITIES:
+            from tenants.views_base import has_agreed_to_policy
+
+            if not has_agreed_to_policy(request, view.scope):
+                self.message = "Agree to the privacy policy in force first (/join/consent/)."
+                return False
         # Token requests bypass the two-factor middleware (DRF authenticates inside the view):
         # an admin role is usable through the API only once the person has set up TOTP.
         token_request = request.auth is not None

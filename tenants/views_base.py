@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from privacy.queries import has_consented_to_policy_in_force
+from tenants.api_permissions import POLICY_FREE_CAPABILITIES
 from tenants.middleware import get_scope
 
 # District ids whose privacy policy in force the signed-in family has agreed to, checked once
@@ -49,7 +50,11 @@ def scoped_view(capability):
             scope = get_scope(request)
             if scope is None or not scope.has(needed):
                 raise PermissionDenied
-            if scope.is_family and not has_agreed_to_policy(request, scope):
+            if (
+                scope.is_family
+                and needed not in POLICY_FREE_CAPABILITIES
+                and not has_agreed_to_policy(request, scope)
+            ):
                 return redirect("join:consent")
             # Times show in the school's time zone (the district's for district-wide roles).
             with timezone.override(zoneinfo.ZoneInfo(scope.timezone)):

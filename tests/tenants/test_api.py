@@ -60,6 +60,18 @@ def test_token_auth_with_context_header(world, client):
     guardian_key = f"guardian:{world.lakeside.id}:0"
     data = client.get("/api/v1/me/", HTTP_X_ENGAGE_CONTEXT=guardian_key, **auth).json()
     assert data["scope"]["role"] == Role.GUARDIAN
+    # The family data needs the policy agreed to (privacy.Consent), as on the pages.
+    from privacy.actions import do_record_consents
+    from privacy.audit import Actor
+
+    do_record_consents(
+        world.tess,
+        world.lakeside,
+        is_policy_accepted=True,
+        choices={},
+        source="join",
+        actor=Actor.system(),
+    )
     children = client.get("/api/v1/family/children/", HTTP_X_ENGAGE_CONTEXT=guardian_key, **auth)
     assert [c["display_name"] for c in children.json()["results"]] == ["Ivy Taylor"]
 
