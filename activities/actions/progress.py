@@ -45,12 +45,15 @@ def week_of(moment: datetime.datetime, tz_name: str) -> datetime.date:
     return local - datetime.timedelta(days=local.weekday())
 
 
-def record_completion(submission: Submission, activity: Activity, child: Child) -> list[BadgeAward]:
-    """Count a first-time completion; returns the milestone badges it earned."""
+def record_completion(
+    submission: Submission, activity: Activity, child: Child, *, timezone_name: str
+) -> list[BadgeAward]:
+    """Count a first-time completion; returns the milestone badges it earned. Weeks are counted
+    in `timezone_name` (the school's)."""
     progress = lock_progress(child)
     progress.completions += 1
     progress.points += activity.points
-    week = week_of(submission.submitted_at, child.school.effective_timezone)
+    week = week_of(submission.submitted_at, timezone_name)
     progress.streak_weeks = _next_streak(progress, week)
     progress.best_streak_weeks = max(progress.best_streak_weeks, progress.streak_weeks)
     progress.last_week = max(week, progress.last_week) if progress.last_week else week

@@ -195,7 +195,8 @@ def _save(
         start = max((p.position for p in kept), default=-1) + 1
         media.do_add_submission_photos(submission, photos, start_position=start)
     if is_new:
-        record_completion(submission, activity, child)
+        timezone_name = child.school.timezone or scope.district.timezone
+        record_completion(submission, activity, child, timezone_name=timezone_name)
     bump_families_of(child)  # their home lists what is left to do
     log_event(
         ActivityEvent.Kind.SUBMITTED if is_new else ActivityEvent.Kind.EDITED,
@@ -221,12 +222,16 @@ def _check_response(activity: Activity, text: str, photo_count: int) -> None:
 
 
 def _classroom_for(activity: Activity, child: Child) -> int | None:
-    """The child's current classroom the activity is aimed at (else their first current one)."""
-    enrollments = list(
-        child.enrollments.filter(is_active=True, classroom__school_year__is_current=True)
-        .order_by("id")
-        .values_list("classroom_id", flat=True)
-    )
-    targeted = set(activity.targets.values_list("classroom_id", flat=True))
+    """The child's current classroom the activity is aimed at (else their first current one).
+
+    Uses what access_child_activity loaded (the child's current enrollments, the activity's
+    targets) when it is there."""
+    prefetched = getattr(child, "current_enrollments", None)
+    if prefetched is None:
+        prefetched = child.enrollments.filter(
+            is_active=True, classroom__school_year__is_current=True
+        )
+    enrollments = sorted(e.classroom_id for e in prefetched)
+    targeted = {t.classroom_id for t in activity.targets.all()}
     chosen = next((c for c in enrollments if c in targeted), None)
     return chosen or (enrollments[0] if enrollments else None)

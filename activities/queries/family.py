@@ -96,7 +96,8 @@ def access_child_activity(scope: Scope, child_id: int, activity_id: int) -> tupl
     reach = get_child_reach(scope, child)
     activity = get_object_or_404(
         list_activities_for_child(scope, child, reach).prefetch_related(
-            Prefetch("questions", queryset=Question.objects.order_by("position", "id"))
+            Prefetch("questions", queryset=Question.objects.order_by("position", "id")),
+            "targets",
         ),
         id=activity_id,
     )
