@@ -366,6 +366,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.requeue_stale_roster_imports",
         "schedule": 300.0,
     },
+    # Scheduled activities are published within a minute of their time; reminders go before
+    # the due date (activities.notify: ENGAGE_ACTIVITY_REMINDER_HOURS, 24 by default).
+    "activities-publish-due": {
+        "task": "activities.tasks.publish_due_activities",
+        "schedule": 60.0,
+    },
+    "activities-reminders": {
+        "task": "activities.tasks.send_activity_reminders",
+        "schedule": 300.0,
+    },
 }
 CELERY_TASK_ROUTES = {
     "notifications.tasks.*": {"queue": "notifications"},
