@@ -223,7 +223,9 @@ def test_demo_teacher_announcement_reaches_the_family(
                 "body_es": "Traigan el libro el jueves.",
             },
         )
-    message = Message.objects.get(author__email="tara.brooks@riverbend.example")
+    message = Message.objects.get(
+        author__email="tara.brooks@riverbend.example", kind="announcement"
+    )
     assert response.url == f"/messages/{message.id}/"
     spanish = OutboxEntry.objects.get(to="lucia.hernandez@riverbend.example")
     assert spanish.subject == "Día de biblioteca"

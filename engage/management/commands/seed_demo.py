@@ -202,7 +202,116 @@ def seed_demo_district(actor: Actor) -> District:
     teacher = next(p for p in PEOPLE if p.classroom == JOIN_CODE_CLASSROOM)
     scope = next(s for s in list_scopes_for_user(people[teacher.sign_in]))
     do_create_join_code(scope, classrooms[JOIN_CODE_CLASSROOM], actor=actor)
+    _seed_activities(district, classrooms, people, actor)
     return district
+
+
+def _seed_activities(district, classrooms, people, actor) -> None:
+    """Room 1's teacher has a quiz and an at-home task out, and an earlier quiz some families
+    already did (so the leaderboard has a shape); the principal set a reading for the school;
+    the district keeps a library template."""
+    from activities.actions.authoring import (
+        QuestionSpec,
+        TargetSpec,
+        do_create_activity,
+        do_publish_activity,
+    )
+    from activities.actions.submissions import do_submit
+    from activities.models import Activity, Question
+    from activities.queries.family import access_child_activity
+
+    room1 = classrooms["elementary/Room 1"]
+    tara = people[f"tara.brooks@{EMAIL_DOMAIN}"]
+    tara_scope = next(s for s in list_scopes_for_user(tara))
+    tara_actor = Actor(user=tara)
+    due = timezone.now() + datetime.timedelta(days=7)
+
+    def quiz(title, prompt_choices, **extra):
+        return do_create_activity(
+            tara_scope,
+            kind=Activity.Kind.QUIZ,
+            title=title,
+            targets=[TargetSpec(classroom=room1)],
+            questions=[
+                QuestionSpec(prompt=prompt, choices=choices, correct_choice=right)
+                for prompt, choices, right in prompt_choices
+            ],
+            actor=tara_actor,
+            **extra,
+        )
+
+    earlier = quiz(
+        "Colours of autumn",
+        [("What colour are most autumn leaves?", ("Blue", "Orange", "Purple"), 1)],
+    )
+    do_publish_activity(earlier, actor=tara_actor)
+    for guardian, child_first in (("lucia.hernandez", "Mateo"), ("james.carter", "Ava")):
+        user = people[f"{guardian}@{EMAIL_DOMAIN}"]
+        scope = next(s for s in list_scopes_for_user(user) if s.is_family)
+        child = next(e.child for e in room1.enrollments.all() if e.child.first_name == child_first)
+        child, activity = access_child_activity(scope, child.id, earlier.id)
+        question = activity.questions.get()
+        do_submit(scope, child, activity, answers={str(question.id): 1}, actor=Actor(user=user))
+    counting = do_create_activity(
+        tara_scope,
+        kind=Activity.Kind.QUIZ,
+        title="Counting on the stairs",
+        instructions="Count together out loud, then answer the two questions.",
+        translations={
+            "es": {
+                "title": "Contar los escalones",
+                "instructions": "Cuenten juntos en voz alta y luego respondan las dos preguntas.",
+            }
+        },
+        targets=[TargetSpec(classroom=room1)],
+        questions=[
+            QuestionSpec(prompt="How many stairs did you count?", kind=Question.Kind.SHORT),
+            QuestionSpec(prompt="What comes after 7?", choices=("6", "8", "9"), correct_choice=1),
+        ],
+        due_at=due,
+        actor=tara_actor,
+    )
+    do_publish_activity(counting, actor=tara_actor)
+    shapes = do_create_activity(
+        tara_scope,
+        kind=Activity.Kind.TASK,
+        title="Find three shapes at home",
+        instructions="Look for a circle, a square and a triangle at home. Send a photo of one.",
+        translations={
+            "es": {
+                "title": "Encuentren tres figuras en casa",
+                "instructions": "Busquen un círculo, un cuadrado y un triángulo en casa. "
+                "Envíen una foto de uno.",
+            }
+        },
+        targets=[TargetSpec(classroom=room1)],
+        response=Activity.Response.PHOTO,
+        due_at=due + datetime.timedelta(days=3),
+        actor=tara_actor,
+    )
+    do_publish_activity(shapes, actor=tara_actor)
+    paul = people[f"paul.nguyen@{EMAIL_DOMAIN}"]
+    paul_scope = next(s for s in list_scopes_for_user(paul))
+    reading = do_create_activity(
+        paul_scope,
+        kind=Activity.Kind.READING,
+        title="Reading together tonight",
+        body_html="<p>Read a book together for ten minutes. <strong>Take turns</strong>: one "
+        "page each.</p>",
+        targets=[TargetSpec(school=paul_scope.school)],
+        actor=Actor(user=paul),
+    )
+    do_publish_activity(reading, actor=Actor(user=paul))
+    diane = people[f"diane.okafor@{EMAIL_DOMAIN}"]
+    do_create_activity(
+        next(s for s in list_scopes_for_user(diane)),
+        kind=Activity.Kind.TASK,
+        title="Family walk: count the trees",
+        instructions="Go for a short walk and count the trees you see. Write the number.",
+        response=Activity.Response.TEXT,
+        is_template=True,
+        actor=Actor(user=diane),
+    )
 
 
 def _seed_person(person, district, schools, classrooms, actor) -> User:
