@@ -47,11 +47,24 @@ ID_OBJECTS = {
         _join_request(w),
         [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
     ),
+    # A district library template by Dana: every author of the district reads and copies it.
+    "template_id": lambda w: (
+        _library_template(w),
+        [
+            ("tom", Role.TEACHER),
+            ("priya", Role.SCHOOL_ADMIN),
+            ("tina", Role.TEACHER),
+            ("mo", Role.TEACHER),
+            ("quinn", Role.SCHOOL_ADMIN),
+            ("dana", Role.DISTRICT_ADMIN),
+        ],
+    ),
 }
 # Routes whose rightful visitor differs from the kwarg's default insiders.
 ROUTE_INSIDERS = {
     "notifications:inbox_message": [("ana", Role.GUARDIAN)],
     "family_activities:activity": [("ana", Role.GUARDIAN)],
+    "api_family_activities:activity": [("ana", Role.GUARDIAN)],
     # People management: a child's page is read by its school's staff, written by its admins.
     "manage:child_detail": [("priya", Role.SCHOOL_ADMIN), ("tom", Role.TEACHER)],
     **{
@@ -66,6 +79,23 @@ def _room1_quiz(world):
     from tests.activities.helpers import quiz_for
 
     return Activity.objects.filter(title="Counting to ten").first() or quiz_for(world)
+
+
+def _library_template(world):
+    from activities.actions.authoring import do_create_activity
+    from activities.models import Activity
+    from tests.activities.helpers import scope_of
+
+    return Activity.objects.filter(is_template=True, title="Sweep template").first() or (
+        do_create_activity(
+            scope_of(world.dana),
+            kind=Activity.Kind.TASK,
+            title="Sweep template",
+            response=Activity.Response.PHOTO,
+            is_template=True,
+            actor=Actor(user=world.dana),
+        )
+    )
 
 
 def _import_run(world):
