@@ -59,7 +59,6 @@ def activity_list(request, scope):
             "page": page,
             "status": status,
             "statuses": Activity.Status.choices,
-            "kinds": Activity.Kind.choices,
             "is_district_wide": scope.is_district_wide,
         },
     )
@@ -265,7 +264,6 @@ def library(request, scope):
             "templates": queries.list_library_templates(scope),
             "can_copy": scope.school is not None,
             "is_district_wide": scope.is_district_wide,
-            "kinds": Activity.Kind.choices,
         },
     )
 
