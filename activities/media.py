@@ -361,7 +361,9 @@ def render_photo(source, *, long_edge: int = LONG_EDGE) -> RenderedPhoto:
         original.draft("RGB", _draft_size(original.size, long_edge))
     orientation = original.getexif().get(ExifTags.Base.Orientation, 1)
     image = _to_srgb(original, original.info.get("icc_profile"))
-    image.thumbnail((long_edge, long_edge), Image.Resampling.LANCZOS)
+    # Bicubic for the large step (a 1.25x reduction after the draft: sharp enough, and half the
+    # time of Lanczos), Lanczos for the small thumbnail.
+    image.thumbnail((long_edge, long_edge), Image.Resampling.BICUBIC)
     image = _orient(image, orientation)
     thumbnail = image.copy()
     thumbnail.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
@@ -420,7 +422,8 @@ def _orient(image: Image.Image, orientation: int) -> Image.Image:
 def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
     # No exif=, icc_profile= or comment=: nothing of the original's metadata is written.
-    image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+    # Baseline, not progressive: progressive encoding took a third of the processing time.
+    image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
     return out.getvalue()
 
 

@@ -22,7 +22,10 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 def test_an_unknown_benchmark_is_an_error_that_names_the_known_ones():
     with pytest.raises(CommandError) as error:
         call_command("bench", only="feed,nope")
-    assert str(error.value) == "Unknown benchmark(s): nope. Known: fanout, feed, roster, submit."
+    assert (
+        str(error.value)
+        == "Unknown benchmark(s): nope. Known: fanout, feed, photo, roster, submit."
+    )
 
 
 @pytest.mark.slow
