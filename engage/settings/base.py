@@ -376,6 +376,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "activities.tasks.send_activity_reminders",
         "schedule": 300.0,
     },
+    # Photos a lost task left PROCESSING are queued again after 10 minutes, failed after an hour
+    # (activities.media.do_sweep_stale_photos).
+    "activities-photos-sweep": {
+        "task": "activities.tasks.sweep_stale_photos",
+        "schedule": 300.0,
+    },
 }
 CELERY_TASK_ROUTES = {
     "notifications.tasks.*": {"queue": "notifications"},
