@@ -76,4 +76,9 @@ def do_record_consents(
             district_id=district.id,
             metadata={c.kind: c.is_granted for c in recorded} | {"policy": policy.version},
         )
+    if any(c.kind == Consent.Kind.PHOTO_PROMOTION and not c.is_granted for c in recorded):
+        # Withdrawing the promotion opt-in unmarks the work the school meant to share (C3).
+        from activities.actions.sharing import do_unshare_after_consent_withdrawn
+
+        do_unshare_after_consent_withdrawn(user, district, actor=actor)
     return recorded

@@ -39,6 +39,11 @@ ID_OBJECTS = {
         _room1_quiz(w),
         [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
     ),
+    # Ana's submission for Mia to the Room 1 quiz: Tom reviews it, Priya too (and shares it).
+    "submission_id": lambda w: (
+        _mia_submission(w),
+        [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
+    ),
     "join_code_id": lambda w: (
         _join_code(w),
         [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
@@ -137,6 +142,26 @@ def _join_request(world):
         child_birth_date=None,
         relationship="parent",
         actor=Actor.system(),
+    )
+
+
+def _mia_submission(world):
+    from activities.actions.submissions import do_submit
+    from activities.models import Submission
+    from activities.queries.family import access_child_activity
+    from tests.activities.helpers import family_scope
+
+    existing = Submission.objects.filter(child=world.mia).first()
+    if existing:
+        return existing
+    scope = family_scope(world.ana)
+    child, activity = access_child_activity(scope, world.mia.id, _room1_quiz(world).id)
+    return do_submit(
+        scope,
+        child,
+        activity,
+        answers={str(q.id): 1 if q.kind == "choice" else "7" for q in activity.questions.all()},
+        actor=Actor(user=world.ana),
     )
 
 
