@@ -1,7 +1,48 @@
-"""API: review, leaderboards, sharing."""
+"""API: review, badges, sharing, leaderboards (/api/v1/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from activities import api_review as api
 
 app_name = "api_review"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("review/submissions/", api.ReviewQueueApi.as_view(), name="submissions"),
+    path(
+        "review/submissions/<int:submission_id>/",
+        api.SubmissionDetailApi.as_view(),
+        name="submission",
+    ),
+    path(
+        "review/submissions/<int:submission_id>/approve/",
+        api.ApproveApi.as_view(),
+        name="approve",
+    ),
+    path(
+        "review/submissions/<int:submission_id>/return/",
+        api.ReturnApi.as_view(),
+        name="return",
+    ),
+    path(
+        "review/submissions/<int:submission_id>/badges/",
+        api.BadgeApi.as_view(),
+        name="badges",
+    ),
+    path(
+        "review/submissions/<int:submission_id>/share/",
+        api.ShareApi.as_view(),
+        name="share",
+    ),
+    path("review/schools/", api.SchoolAggregatesApi.as_view(), name="schools"),
+    path(
+        "leaderboards/classrooms/<int:classroom_id>/",
+        api.ClassroomLeaderboardApi.as_view(),
+        name="classroom_leaderboard",
+    ),
+    path("leaderboards/school/", api.SchoolLeaderboardApi.as_view(), name="school_leaderboard"),
+    path(
+        "leaderboards/district/",
+        api.DistrictLeaderboardApi.as_view(),
+        name="district_leaderboard",
+    ),
+]

@@ -1,7 +1,13 @@
 """Leaderboards and recognition (/leaderboards/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from activities.views import leaderboards
 
 app_name = "leaderboards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("classrooms/<int:classroom_id>/", leaderboards.classroom, name="classroom"),
+    path("school/", leaderboards.school, name="school"),
+    path("district/", leaderboards.district, name="district"),
+]
