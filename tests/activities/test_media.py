@@ -148,6 +148,16 @@ REFUSED = [
         "photo.jpg holds web page or script content as well as a picture.",
     ),
     (
+        "a JPEG whose comment is a script, past the first and last 4 KB (polyglot)",
+        lambda: noisy_jpeg("photo.jpg", comment=b" " * 8192 + b"<script>alert(1)</script>"),
+        "photo.jpg holds web page or script content as well as a picture.",
+    ),
+    (
+        "a JPEG whose EXIF description is an HTML page, past the first 4 KB (polyglot)",
+        lambda: noisy_jpeg("photo.jpg", exif=_exif_description(" " * 8192 + "<HTML>hi</HTML>")),
+        "photo.jpg holds web page or script content as well as a picture.",
+    ),
+    (
         "a PNG whose text chunk is an SVG (polyglot)",
         lambda: image_upload(
             "photo.png",
@@ -171,6 +181,20 @@ REFUSED = [
         "huge.png has too many pixels: a photo can have at most 50 megapixels.",
     ),
 ]
+
+
+def noisy_jpeg(name="noisy.jpg", **save) -> io.BytesIO:
+    """A 512 x 512 JPEG of noise (about 300 KB: its compressed pixels are random bytes)."""
+    noise = Image.merge("RGB", [Image.effect_noise((512, 512), 64) for _ in range(3)])
+    data = io.BytesIO()
+    noise.save(data, format="JPEG", quality=95, **save)
+    return named(data.getvalue(), name)
+
+
+def _exif_description(text: str) -> Image.Exif:
+    exif = Image.Exif()
+    exif[ExifTags.Base.ImageDescription] = text
+    return exif
 
 
 def _png_text(key: str, value: str):
@@ -210,6 +234,16 @@ def test_a_bomb_is_refused_from_its_header_without_decoding_a_pixel(monkeypatch)
     assert error.value.messages == [
         "bomb.png has too many pixels: a photo can have at most 50 megapixels."
     ]
+
+
+def test_compressed_pixels_that_happen_to_spell_markup_are_not_refused():
+    """Random bytes spell "<svg" in about one 4 MB photo in a hundred: only the edges of the
+    file and its metadata are searched, never the compressed pixels."""
+    pixels = bytearray(noisy_jpeg().getvalue())
+    assert len(pixels) > 4 * media.SCAN_EDGE
+    middle = len(pixels) // 2
+    pixels[middle : middle + 5] = b"<SvG "
+    assert media.check_photo(named(bytes(pixels), "noisy.jpg")) == "JPEG"
 
 
 def test_six_photos_are_refused_and_so_is_a_sixth_added_later(world, private_storage):
