@@ -64,7 +64,24 @@ ID_OBJECTS = {
             ("dana", Role.DISTRICT_ADMIN),
         ],
     ),
+    # Ana's processed photo of Mia for the Room 1 quiz (files on the test's own media root).
+    "photo_id": lambda w: (_mia_photo(w), [("ana", Role.GUARDIAN)]),
 }
+# Routes whose id names another object than the kwarg's default.
+ROUTE_OBJECTS = {
+    # A published Room 1 picture by Tom, with its picture attached (the quiz has no file).
+    **{
+        f"files:{name}": {
+            "activity_id": lambda w: (
+                _room1_picture(w),
+                [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
+            )
+        }
+        for name in ("activity_attachment", "family_activity_attachment")
+    },
+}
+# Kwargs that are not ids, and the value the sweep gives them.
+OTHER_KWARGS = {"variant": "thumbnail"}
 # Routes whose rightful visitor differs from the kwarg's default insiders.
 ROUTE_INSIDERS = {
     "notifications:inbox_message": [("ana", Role.GUARDIAN)],
@@ -76,7 +93,29 @@ ROUTE_INSIDERS = {
         f"manage:{name}": [("priya", Role.SCHOOL_ADMIN)]
         for name in ("child_edit", "child_move", "child_remove", "link_add")
     },
+    # Private files: staff review photos; a district admin once they opened the school.
+    "files:review_photo": [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
+    "files:district_photo": [("dana", Role.DISTRICT_ADMIN)],
+    "files:family_activity_attachment": [("ana", Role.GUARDIAN)],
 }
+# What an insider does first to reach the route (as the product asks them to).
+INSIDER_STEPS = {
+    "files:district_photo": lambda w, client: client.post(
+        reverse("review:open_school"), {"school": w.a1.id, "reason": "Sweep"}
+    ),
+}
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Photos and attachments the sweep makes are written to the test's own media root."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
 
 
 def _room1_quiz(world):
@@ -101,6 +140,50 @@ def _library_template(world):
             actor=Actor(user=world.dana),
         )
     )
+
+
+def _mia_photo(world):
+    from activities import media
+    from activities.actions.submissions import do_submit
+    from activities.models import SubmissionPhoto
+    from activities.queries.family import access_child_activity
+    from tests.activities.helpers import family_scope, jpeg_upload
+
+    existing = SubmissionPhoto.objects.filter(submission__child=world.mia).first()
+    if existing:
+        return existing
+    scope = family_scope(world.ana)
+    child, activity = access_child_activity(scope, world.mia.id, _room1_quiz(world).id)
+    submission = do_submit(
+        scope,
+        child,
+        activity,
+        answers={str(q.id): 1 if q.kind == "choice" else "7" for q in activity.questions.all()},
+        photos=[jpeg_upload()],
+        actor=Actor(user=world.ana),
+    )
+    photo = submission.photos.get()
+    media.process_photo(photo.id)  # the test transaction never commits: run the task by hand
+    return SubmissionPhoto.objects.get(id=photo.id)
+
+
+def _room1_picture(world):
+    from activities.actions.authoring import TargetSpec, do_create_activity, do_publish_activity
+    from activities.models import Activity
+    from tests.activities.helpers import jpeg_upload, scope_of
+
+    existing = Activity.objects.filter(title="Sweep picture").first()
+    if existing:
+        return existing
+    picture = do_create_activity(
+        scope_of(world.tom),
+        kind=Activity.Kind.PICTURE,
+        title="Sweep picture",
+        targets=[TargetSpec(classroom=world.room1)],
+        attachment=jpeg_upload(),
+        actor=Actor(user=world.tom),
+    )
+    return do_publish_activity(picture, actor=Actor(user=world.tom))
 
 
 def _import_run(world):
@@ -215,8 +298,10 @@ def route_objects(world, route: str, pattern) -> tuple[dict, list]:
     """The route's id kwargs filled with the world's objects, and its rightful visitors: the
     route's own (ROUTE_INSIDERS), else those of its last id (the object the page is about)."""
     names = _int_kwargs(pattern)
-    found = {name: ID_OBJECTS[name](world) for name in names}
+    factories = {**ID_OBJECTS, **ROUTE_OBJECTS.get(route, {})}
+    found = {name: factories[name](world) for name in names}
     kwargs = {name: obj.id for name, (obj, _insiders) in found.items()}
+    kwargs.update({n: v for n, v in OTHER_KWARGS.items() if n in pattern.pattern.converters})
     return kwargs, ROUTE_INSIDERS.get(route, found[names[-1]][1])
 
 
@@ -280,6 +365,8 @@ def test_insiders_reach_every_id_route(world, client, login):
         kwargs, insiders = route_objects(world, route, pattern)
         person, role = insiders[0]
         login(world.people[person], role=role)
+        if route in INSIDER_STEPS:
+            INSIDER_STEPS[route](world, client)
         url = reverse(route, kwargs=kwargs)
         assert client.get(url).status_code == 200, url
 
