@@ -1,10 +1,9 @@
 """Template helpers for activity pages."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
-from activities.models import SubmissionPhoto
+from activities import media
 
 register = template.Library()
 
@@ -18,9 +17,11 @@ def localized_title(activity) -> str:
 @register.simple_tag
 def family_photo_url(photo, variant: str) -> str:
     """The permission-checked URL of a family's own photo, or "" while it is being prepared."""
-    if photo.status != SubmissionPhoto.Status.READY:
-        return ""
-    try:
-        return reverse("files:family_photo", args=[photo.id, variant])
-    except NoReverseMatch:
-        return ""
+    urls = media.photo_urls(photo, "family")
+    return urls[variant] if urls else ""
+
+
+@register.simple_tag
+def photo_problem(photo) -> str:
+    """Why a photo could not be used ("" unless it failed)."""
+    return media.photo_error_message(photo)

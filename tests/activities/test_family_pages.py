@@ -143,6 +143,14 @@ def test_a_photo_task_takes_photos_and_processes_them(
     photos = list(SubmissionPhoto.objects.order_by("position"))
     assert [(p.position, p.status) for p in photos] == [(0, "ready"), (1, "ready")]
     assert all(p.upload == "" and p.image and p.thumbnail for p in photos)
+    thumb = f"/files/family/photos/{photos[0].id}/thumbnail/"
+    assert f'<img src="{thumb}"' in client.get(activity_url(world.mia, task)).content.decode()
+    image = client.get(thumb)
+    assert (image.status_code, image["Content-Type"]) == (200, "image/jpeg")
+    login(world.ben)  # same classroom, another family: no URL reaches Mia's photo
+    for variant in ("thumbnail", "image"):
+        assert client.get(f"/files/family/photos/{photos[0].id}/{variant}/").status_code == 404
+        assert client.get(f"/files/review/photos/{photos[0].id}/{variant}/").status_code == 403
 
 
 @pytest.mark.parametrize(
