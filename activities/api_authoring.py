@@ -4,7 +4,7 @@ schedule, publish and close them; read the district library and copy a template.
     POST /api/v1/activities/  {"kind": "quiz", "title": "...", "targets": [{"classroom_id": 12}],
                                "questions": [{"prompt": "2 + 3?", "choices": ["4", "5"],
                                               "correct_choice": 1}]}
-    POST /api/v1/activities/41/publish/
+    POST /api/v1/activities/41/publish/     (or schedule/ {"publish_at": ...}, unschedule/, close/)
 
 Same scope and capability layer as the pages (activity:write for all of it), same actions: rich
 text is sanitised and video links reduced to provider and id by the actions, whoever calls. A
@@ -353,6 +353,16 @@ class ActivityScheduleApi(_ActivityActionApi):
         data = ActivityScheduleInput(data=request.data)
         data.is_valid(raise_exception=True)
         return self._run(request, activity, publish_at=data.validated_data["publish_at"])
+
+
+class ActivityUnscheduleApi(_ActivityActionApi):
+    """Back to draft: a scheduled activity that should not go out after all."""
+
+    run_action = staticmethod(actions.do_unschedule_activity)
+
+    @extend_schema(request=None, responses=AuthoringActivityDetailOutput)
+    def post(self, request, activity_id: int):
+        return self._run(request, queries.access_activity_for_write(self.scope, activity_id))
 
 
 class ActivityCloseApi(_ActivityActionApi):

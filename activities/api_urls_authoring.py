@@ -25,5 +25,10 @@ urlpatterns = [
         api.ActivityScheduleApi.as_view(),
         name="schedule",
     ),
+    path(
+        "activities/<int:activity_id>/unschedule/",
+        api.ActivityUnscheduleApi.as_view(),
+        name="unschedule",
+    ),
     path("activities/<int:activity_id>/close/", api.ActivityCloseApi.as_view(), name="close"),
 ]

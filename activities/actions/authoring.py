@@ -219,14 +219,25 @@ def do_update_activity(
         _replace_targets(scope, activity, targets)
     if questions is not None:
         _replace_questions(activity, questions, has_submissions=has_submissions)
-    if attachment is not None or (remove_attachment and activity.attachment):
-        _set_attachment(activity, attachment)
+    if content.due_at != activity.due_at:
+        activity.reminder_sent_at = None  # a new due date earns its own reminder
     for name, value in content.fields().items():
         setattr(activity, name, value)
+    if activity.status == Activity.Status.SCHEDULED:
+        _check_still_schedulable(activity, has_file=attachment is not None or keeps_file)
+    if attachment is not None or (remove_attachment and activity.attachment):
+        _set_attachment(activity, attachment)
     activity.updated_at = timezone.now()
-    activity.save(update_fields=[*content.fields(), "updated_at"])
+    activity.save(update_fields=[*content.fields(), "reminder_sent_at", "updated_at"])
     record_audit_event(actor=actor, action="activity.updated", target=activity)
     return activity
+
+
+def _check_still_schedulable(activity: Activity, *, has_file: bool) -> None:
+    """A scheduled activity stays publishable when edited, so the beat never finds it lacking."""
+    check_ready_to_publish(activity, has_file=has_file)
+    if activity.due_at is not None and activity.due_at <= activity.publish_at:
+        raise AuthoringError(_("Keep the due date after the time it is published."), "due_at")
 
 
 def _check_content(kind: str, **values) -> _Content:
@@ -483,8 +494,10 @@ def _check_question_translations(translations: dict | None, choice_count: int) -
 # --- schedule, publish, close ------------------------------------------------------------------
 
 
-def check_ready_to_publish(activity: Activity) -> None:
-    """AuthoringError when families could not do the activity as it stands."""
+def check_ready_to_publish(activity: Activity, *, has_file: bool | None = None) -> None:
+    """AuthoringError when families could not do the activity as it stands (`has_file`: whether
+    it will have an attached file, when that is about to change)."""
+    has_file = bool(activity.attachment) if has_file is None else has_file
     if activity.is_template:
         raise AuthoringError(_("Copy a library template into your classroom to publish it."))
     if not activity.targets.exists():
@@ -492,11 +505,11 @@ def check_ready_to_publish(activity: Activity) -> None:
     kind = activity.kind
     if kind == Activity.Kind.QUIZ and not activity.questions.exists():
         raise AuthoringError(_("Add at least one question to the quiz."), "questions")
-    if kind == Activity.Kind.VIDEO and not (activity.video_id or activity.attachment):
+    if kind == Activity.Kind.VIDEO and not (activity.video_id or has_file):
         raise AuthoringError(_("Link a YouTube or Vimeo video, or upload one."), "video_url")
-    if kind == Activity.Kind.READING and not (activity.body_html or activity.attachment):
+    if kind == Activity.Kind.READING and not (activity.body_html or has_file):
         raise AuthoringError(_("Write the reading, or attach a PDF."), "body_html")
-    if kind == Activity.Kind.PICTURE and not (activity.attachment or activity.instructions):
+    if kind == Activity.Kind.PICTURE and not (has_file or activity.instructions):
         raise AuthoringError(_("Add the picture, or say what to look at."), "attachment")
 
 

@@ -771,3 +771,33 @@ def test_an_activity_is_not_copied_as_a_template(world):
 def test_due_dates_are_kept_as_given(world):
     quiz = create(world, kind="quiz", title="Q", due_at=timezone.now() - datetime.timedelta(days=1))
     assert quiz.due_at == NOW - datetime.timedelta(days=1)
+
+
+def test_a_scheduled_activity_stays_publishable_when_edited(world):
+    quiz = quiz_for(world, publish=False, due_at=DUE)
+    publish_at = NOW + datetime.timedelta(days=1)
+    do_schedule_activity(quiz, publish_at=publish_at, actor=Actor(user=world.tom))
+    refused(
+        lambda: edit(world, quiz, questions=[]),
+        "Add at least one question to the quiz.",
+        "questions",
+    )
+    refused(
+        lambda: edit(world, quiz, due_at=publish_at),
+        "Keep the due date after the time it is published.",
+        "due_at",
+    )
+    edit(world, quiz, due_at=DUE + datetime.timedelta(days=1))
+    quiz.refresh_from_db()
+    assert (quiz.status, quiz.due_at) == ("scheduled", DUE + datetime.timedelta(days=1))
+
+
+def test_a_new_due_date_earns_a_new_reminder(world):
+    quiz = quiz_for(world, due_at=DUE)
+    Activity.objects.filter(id=quiz.id).update(reminder_sent_at=NOW)
+    edit(world, quiz, title="Same due date")
+    quiz.refresh_from_db()
+    assert quiz.reminder_sent_at == NOW
+    edit(world, quiz, due_at=DUE + datetime.timedelta(days=2))
+    quiz.refresh_from_db()
+    assert quiz.reminder_sent_at is None

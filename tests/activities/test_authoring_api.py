@@ -303,3 +303,20 @@ def test_outsiders_get_404_and_nothing_is_written(world, client, login, person, 
 
 def test_anonymous_is_refused(world, client):
     assert client.get(url("list")).status_code in (401, 403)
+
+
+def test_unschedule(world, client, login):
+    quiz = quiz_for(world, publish=False)
+    login(world.tom)
+    client.post(
+        url("schedule", quiz.id),
+        {"publish_at": "2026-11-24T14:00:00Z"},
+        content_type="application/json",
+    )
+    body = client.post(url("unschedule", quiz.id)).json()
+    assert (body["status"], body["publish_at"]) == ("draft", None)
+    again = client.post(url("unschedule", quiz.id))
+    assert (again.status_code, again.json()) == (
+        400,
+        {"non_field_errors": ["This activity is not scheduled."]},
+    )

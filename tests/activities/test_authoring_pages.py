@@ -397,6 +397,13 @@ def test_the_detail_page_shows_targets_questions_and_counts(world, client, login
     assert "(right answer)" in page and reverse("activities:close", args=[quiz.id]) in page
 
 
+def test_the_detail_page_shows_the_spanish_variant(world, client, login):
+    quiz = quiz_for(world, translations={"es": {"title": "Contar hasta diez"}})
+    login(world.tom)
+    page = client.get(reverse("activities:detail", args=[quiz.id])).content.decode()
+    assert "<summary>In Spanish</summary>" in page and "Contar hasta diez" in page
+
+
 # --- the list ----------------------------------------------------------------------------------
 
 
