@@ -14,4 +14,5 @@ urlpatterns = [
         name="activity",
     ),
     path("children/<int:child_id>/portfolio/", family.portfolio, name="portfolio"),
+    path("children/<int:child_id>/leaderboard/", family.leaderboard, name="leaderboard"),
 ]

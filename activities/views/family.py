@@ -4,18 +4,23 @@ Every page starts from the guardian's own child (access-checked), so another fam
 activity that does not reach the child, or a draft is a 404.
 """
 
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from activities.actions.leaderboards import do_set_leaderboard_choice
 from activities.actions.submissions import SubmissionError, do_submit
 from activities.family_forms import SubmissionForm
 from activities.media import PhotoRejected
 from activities.models import Activity, Question
 from activities.queries import family as queries
+from activities.queries.leaderboards import get_classroom_leaderboard
 from guardians.queries import access_child_for_guardian
 from privacy.audit import Actor
+from tenants.actions import ActionError
 from tenants.roles import Cap
 from tenants.views_base import scoped_view
 
@@ -135,4 +140,55 @@ def portfolio(request, scope, child_id: int):
             "badges": queries.list_badges(scope, child),
             "progress": queries.get_progress(scope, child),
         },
+    )
+
+
+class LeaderboardChoiceForm(forms.Form):
+    nickname = forms.CharField(
+        label=_lazy("Family nickname (shown if the school uses nicknames)"),
+        max_length=40,
+        required=False,
+    )
+    is_on_leaderboard = forms.BooleanField(
+        label=_lazy("Show my child on the class leaderboard"), required=False
+    )
+
+
+@scoped_view({"GET": Cap.LEADERBOARD_VIEW, "POST": Cap.LEADERBOARD_VIEW})
+def leaderboard(request, scope, child_id: int):
+    """Who took part in the child's classes (names only as the school chose; never what anyone
+    sent), and the family's own choice to appear or not."""
+    child = access_child_for_guardian(scope, child_id)
+    progress = queries.get_progress(scope, child)
+    form = LeaderboardChoiceForm(
+        request.POST or None,
+        initial={
+            "nickname": progress.nickname if progress else "",
+            "is_on_leaderboard": progress.is_on_leaderboard if progress else True,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_set_leaderboard_choice(
+                child,
+                nickname=form.cleaned_data["nickname"],
+                is_on_leaderboard=form.cleaned_data["is_on_leaderboard"],
+                actor=Actor.from_request(request),
+            )
+        except ActionError as error:
+            form.add_error("nickname", str(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("family_activities:leaderboard", child_id=child.id)
+    boards = [
+        (
+            enrollment.classroom,
+            get_classroom_leaderboard(enrollment.classroom, viewer_child_ids=[child.id]),
+        )
+        for enrollment in child.current_enrollments
+    ]
+    return render(
+        request,
+        "activities/family/leaderboard.html",
+        {"child": child, "boards": boards, "form": form},
     )

@@ -236,3 +236,49 @@ def _named(content: bytes, name: str):
     upload.name = name
     upload.size = len(content)
     return upload
+
+
+def test_the_family_leaderboard_shows_who_took_part_and_honours_opt_out(world, client, login):
+    quiz = quiz_for(world)
+    login(world.ben)
+    client.post(activity_url(world.noah, quiz), quiz_answers(quiz))
+    login(world.ana)
+    client.post(activity_url(world.mia, quiz), quiz_answers(quiz))
+    url = reverse("family_activities:leaderboard", args=[world.mia.id])
+    page = client.get(url).content.decode()
+    assert '<li class="mine" aria-current="true"><span class="rank">1</span> Mia A.' in page
+    assert '<li><span class="rank">1</span> Noah B.' in page
+    assert "2 + 3" not in page and "Counting to ten" not in page  # never what anyone sent
+    login(world.ben)
+    response = client.post(
+        reverse("family_activities:leaderboard", args=[world.noah.id]),
+        {"nickname": "The Brooks crew"},  # is_on_leaderboard unticked: opt out
+    )
+    assert response.status_code == 302
+    login(world.ana)
+    page = client.get(url).content.decode()
+    assert "Noah B." not in page and "Mia A." in page
+
+
+def test_the_family_leaderboard_runs_a_fixed_number_of_queries(
+    world, client, login, assert_num_queries
+):
+    from guardians.actions import do_create_child, do_enroll_child, do_link_guardian
+    from tenants.actions import do_create_user
+
+    quiz = quiz_for(world)
+    login(world.ana)
+    client.post(activity_url(world.mia, quiz), quiz_answers(quiz))
+    url = reverse("family_activities:leaderboard", args=[world.mia.id])
+    client.get(url)
+    with assert_num_queries(SESSION_QUERIES + 5):  # child+enrollments, progress, settings, rows
+        client.get(url)
+    for number in range(4):
+        child = do_create_child(
+            world.a1, first_name=f"Kid{number}", last_name="Z", actor=Actor.system()
+        )
+        do_enroll_child(child, world.room1, actor=Actor.system())
+        parent = do_create_user(email=f"p{number}@example.org", actor=Actor.system())
+        do_link_guardian(child, parent, actor=Actor.system())
+    with assert_num_queries(SESSION_QUERIES + 5):
+        client.get(url)
