@@ -141,6 +141,10 @@ def _refresh_planner_statistics() -> None:
 
 
 def _delete_bench_data(district: District) -> None:
+    from engage.bench.activity_seed import delete_activity_data
+
+    # 2,000,000 submissions at scale: plain DELETEs, before the ORM cascades from children.
+    delete_activity_data(district)
     # Leaf tables first: classrooms protect their school year, so they go before the district.
     for model in (Consent, PolicyVersion, Enrollment, GuardianLink, Membership, Child, Classroom):
         model.objects.filter(district_id=district.id).delete()

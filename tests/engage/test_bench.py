@@ -24,7 +24,7 @@ def test_an_unknown_benchmark_is_an_error_that_names_the_known_ones():
         call_command("bench", only="feed,nope")
     assert (
         str(error.value)
-        == "Unknown benchmark(s): nope. Known: fanout, feed, photo, roster, submit."
+        == "Unknown benchmark(s): nope. Known: fanout, feed, leaderboard, photo, roster, submit."
     )
 
 
@@ -80,3 +80,34 @@ def test_a_tiny_roster_run_imports_twice_in_child_processes(tmp_path):
     assert all(isinstance(value, float) and value > 0 for value in metrics.values())
     # 400 users, 1,000 enrollments: the files hold 1,860 rows (manifest to enrollments)
     assert "roster: 1,860 rows (400 users, 1,000 enrollments)" in run.stdout
+
+
+@pytest.mark.slow
+def test_a_tiny_leaderboard_run_seeds_activities_once_and_times_both_leaderboards(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(ENGAGE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="engage.settings.test")
+    runs = []
+    for attempt in range(2):
+        out = tmp_path / f"out{attempt}.json"
+        command = [sys.executable, "manage.py", "bench", "--only", "leaderboard"]
+        command += ["--scale", "tiny", "--json", str(out)]
+        run = subprocess.run(
+            command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=240
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        runs.append((run.stdout, json.loads(out.read_text())["metrics"]))
+    (first, metrics), (second, _) = runs
+    assert set(metrics) == {
+        "leaderboard_p95_ms",
+        "leaderboard_classroom_p95_ms",
+        "leaderboard_school_p95_ms",
+        "leaderboard_district_ms",
+    }
+    assert all(isinstance(value, float) and value > 0 for value in metrics.values())
+    assert metrics["leaderboard_p95_ms"] == max(
+        metrics["leaderboard_classroom_p95_ms"], metrics["leaderboard_school_p95_ms"]
+    )
+    # 30 children x 4 completions; 6 classrooms x 6 activities; reused by the second run.
+    assert "Seeded 36 activities and 120 submissions" in first
+    assert "Reusing the bench activities (tiny)." in second
+    assert "leaderboard: 120 submissions, 6 classrooms, 2 schools" in second
