@@ -28,8 +28,10 @@ from activities.media import ATTACHMENT_KINDS, AttachmentRejected, do_set_activi
 from activities.models import Activity, ActivityEvent, ActivityTarget, Question
 from activities.sanitize import MAX_BODY_CHARS, sanitize_rich_text
 from activities.video import VideoLinkError, parse_video_url
+from engage import versioned_cache
 from privacy.audit import Actor, record_audit_event
 from tenants.actions import ActionError
+from tenants.cache_keys import school_activities_dependency
 from tenants.models import Classroom, Group, School
 from tenants.scope import Scope
 
@@ -229,6 +231,8 @@ def do_update_activity(
         _set_attachment(activity, attachment)
     activity.updated_at = timezone.now()
     activity.save(update_fields=[*content.fields(), "reminder_sent_at", "updated_at"])
+    if activity.status == Activity.Status.PUBLISHED:
+        bump_activity_feeds(activity)
     record_audit_event(actor=actor, action="activity.updated", target=activity)
     return activity
 
@@ -533,6 +537,7 @@ def _publish(activity: Activity, *, actor: Actor) -> Activity:
     activity.closed_at = None
     activity.updated_at = now
     activity.save(update_fields=["status", "published_at", "closed_at", "updated_at"])
+    bump_activity_feeds(activity)
     log_event(
         ActivityEvent.Kind.PUBLISHED,
         district_id=activity.district_id,
@@ -598,8 +603,15 @@ def do_close_activity(activity: Activity, *, actor: Actor) -> Activity:
     locked.closed_at = now
     locked.updated_at = now
     locked.save(update_fields=["status", "closed_at", "updated_at"])
+    bump_activity_feeds(locked)
     record_audit_event(actor=actor, action="activity.closed", target=locked)
     return locked
+
+
+def bump_activity_feeds(activity: Activity) -> None:
+    """Families' cached home pages list the school's open activities: they are now stale."""
+    if activity.school_id:
+        versioned_cache.bump(school_activities_dependency(activity.school_id))
 
 
 def do_publish_due_activities(now=None) -> list[int]:

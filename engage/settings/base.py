@@ -348,6 +348,8 @@ SENTRY_DSN = env_str("SENTRY_DSN")
 # How long an invite link works (guardians.actions.invites) and a classroom join code lasts.
 ENGAGE_INVITE_EXPIRY_DAYS = env_int("ENGAGE_INVITE_EXPIRY_DAYS", 14)
 ENGAGE_JOIN_CODE_DAYS = env_int("ENGAGE_JOIN_CODE_DAYS", 30)
+# Families who have not done an activity are reminded this many hours before it is due.
+ENGAGE_ACTIVITY_REMINDER_HOURS = env_int("ENGAGE_ACTIVITY_REMINDER_HOURS", 24)
 ENGAGE_DEFAULT_SENDS_PER_SECOND = env_int("ENGAGE_DEFAULT_SENDS_PER_SECOND", 100)
 ENGAGE_SEND_THREADS = env_int("ENGAGE_SEND_THREADS", 8)
 # A delivery claimed longer ago than this by a worker that never finished is checked with the

@@ -135,3 +135,17 @@ def test_family_home_cache_follows_changes(world, login):
     link = GuardianLink.objects.get(guardian=world.ana, child=world.mia)
     do_set_guardian_access(link, has_access=False, actor=SYSTEM)
     assert "Mia" not in client.get("/family/").text
+
+
+def test_a_newly_published_activity_shows_at_once(world, login):
+    from activities.actions.authoring import do_close_activity, do_publish_activity
+    from privacy.audit import Actor
+    from tests.activities.helpers import quiz_for
+
+    draft = quiz_for(world, publish=False)
+    client = login(world.ana, role=Role.GUARDIAN)
+    assert "Counting to ten" not in client.get("/family/").text  # cached now
+    do_publish_activity(draft, actor=Actor(user=world.tom))
+    assert "Counting to ten" in client.get("/family/").text
+    do_close_activity(draft, actor=Actor(user=world.tom))
+    assert "Counting to ten" not in client.get("/family/").text

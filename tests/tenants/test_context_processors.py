@@ -38,6 +38,7 @@ def nav_links(page: str) -> list[tuple[str, bool, str]]:
             "/teach/",
             [
                 ("/teach/", True, "My classes"),
+                ("/activities/", False, "Activities"),
                 ("/school/", False, "Classrooms"),
                 ("/people/", False, "People"),
                 ("/overview/", False, "Overview"),
@@ -53,6 +54,7 @@ def nav_links(page: str) -> list[tuple[str, bool, str]]:
             "/district/",
             [
                 ("/district/", True, "District"),
+                ("/activities/", False, "Activities"),
                 ("/school/", False, "Classrooms"),
                 ("/people/", False, "People"),
                 ("/overview/", False, "Overview"),
