@@ -8,7 +8,7 @@ queries per page. District admins without an opened school see only per-school c
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from activities import media
@@ -160,11 +160,3 @@ def list_school_aggregates(scope: Scope, *, now=None) -> list[SchoolAggregate]:
         )
         for row in board
     ]
-
-
-def count_submissions_by_status(scope: Scope, *, opened_school_ids=frozenset()) -> dict[str, int]:
-    """{status: count} of the scope's submissions (for the tabs of the review page). One query."""
-    submissions = staff.list_submissions_for_scope(scope, opened_school_ids=opened_school_ids)
-    return submissions.aggregate(
-        **{status: Count("id", filter=Q(status=status)) for status in STATUSES}
-    )

@@ -74,13 +74,12 @@ def queue(request, scope):
     status = _status_param(request)
     submissions = queries.list_submissions_to_review(scope, status=status)
     page = Paginator(submissions, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = queries.count_submissions_by_status(scope)
     return render(
         request,
         "activities/review/queue.html",
         {
             "status": status,
-            "tabs": [(value, label, counts[value]) for value, label in Submission.Status.choices],
+            "tabs": Submission.Status.choices,
             "page": page,
             "items": queries.build_review_items(page.object_list),
         },
