@@ -76,13 +76,6 @@ SCAN_EDGE = 4096
 BINARY_METADATA = frozenset({"exif", "icc_profile"})
 BINARY_SEGMENTS = (b"Exif\x00", b"ICC_PROFILE\x00", b"MPF\x00")
 
-try:  # the storage errors of S3 (django-storages through boto3) are not OSErrors
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    STORAGE_ERRORS: tuple[type[Exception], ...] = (OSError, BotoCoreError, ClientError)
-except ImportError:  # pragma: no cover - boto3 is a dependency
-    STORAGE_ERRORS = (OSError,)
-
 
 class MediaRejected(ValidationError):
     """An upload that cannot be accepted; the message says why and is safe to show."""
@@ -101,7 +94,7 @@ class AttachmentRejected(MediaRejected):
 
 
 class StorageUnavailable(Exception):
-    """Storage failed while a worker processed a photo: transient, the task retries."""
+    """The storage backend failed (a full disk, S3 unreachable): transient, worth retrying."""
 
 
 class UnusablePhoto(Exception):
@@ -245,7 +238,9 @@ def do_add_submission_photos(
         photos = []
         for offset, upload in enumerate(files):
             upload.seek(0)
-            name = storage.save(_private_name("uploads", submission.district_id, "upload"), upload)
+            name = _save(
+                storage, _private_name("uploads", submission.district_id, "upload"), upload
+            )
             written.append(name)
             photo = SubmissionPhoto.objects.create(
                 district_id=submission.district_id,
@@ -258,10 +253,10 @@ def do_add_submission_photos(
             photos.append(photo)
     except BaseException as error:
         _delete_files(storage, written)
-        if isinstance(error, STORAGE_ERRORS):
+        if isinstance(error, StorageUnavailable):
             logger.warning(
                 "activities.photo.storage_failed",
-                extra={"submission_id": submission.id, "error": type(error).__name__},
+                extra={"submission_id": submission.id, "error": str(error)},
             )
             raise PhotoStorageUnavailable(
                 _(
@@ -312,11 +307,7 @@ def process_photo(photo_id: int) -> str:
     if photo is None or photo.status != SubmissionPhoto.Status.PROCESSING or not photo.upload:
         return "skipped"
     storage = _storage()
-    try:
-        with storage.open(photo.upload.name, "rb") as handle:
-            data = handle.read()
-    except STORAGE_ERRORS as error:
-        raise StorageUnavailable(f"photo {photo.id}: {type(error).__name__}") from error
+    data = _read(storage, photo.upload.name)
     try:
         rendered = render_photo(io.BytesIO(data))
     except UnusablePhoto as error:
@@ -332,11 +323,11 @@ def _store_rendered(photo: SubmissionPhoto, rendered: RenderedPhoto, storage: St
     try:
         for folder, data in (("photos", rendered.image), ("thumbnails", rendered.thumbnail)):
             written.append(
-                storage.save(_private_name(folder, photo.district_id, "jpg"), ContentFile(data))
+                _save(storage, _private_name(folder, photo.district_id, "jpg"), ContentFile(data))
             )
-    except STORAGE_ERRORS as error:
+    except StorageUnavailable:
         _delete_files(storage, written)
-        raise StorageUnavailable(f"photo {photo.id}: {type(error).__name__}") from error
+        raise
     claimed = SubmissionPhoto.objects.filter(
         id=photo.id, status=SubmissionPhoto.Status.PROCESSING
     ).update(
@@ -592,8 +583,8 @@ def do_set_activity_attachment(activity: Activity, file) -> Activity:
         file_name = _private_name("activities", activity.district_id, EXTENSIONS[content_type])
         try:
             content.seek(0)
-            name = storage.save(file_name, content)
-        except STORAGE_ERRORS as error:
+            name = _save(storage, file_name, content)
+        except StorageUnavailable as error:
             logger.warning(
                 "activities.attachment.storage_failed", extra={"activity_id": activity.id}
             )
@@ -656,9 +647,28 @@ def _private_name(folder: str, district_id: int, extension: str) -> str:
     return f"{folder}/{district_id}/{uuid.uuid4().hex}.{extension}"
 
 
+# The storage calls: whatever the backend raises (OSError on local disk, the S3 client's own
+# errors through django-storages) is StorageUnavailable, so no vendor is named here.
+
+
+def _save(storage: Storage, name: str, content) -> str:
+    try:
+        return storage.save(name, content)
+    except Exception as error:
+        raise StorageUnavailable(f"save: {type(error).__name__}") from error
+
+
+def _read(storage: Storage, name: str) -> bytes:
+    try:
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+    except Exception as error:
+        raise StorageUnavailable(f"read: {type(error).__name__}") from error
+
+
 def _delete_files(storage: Storage, names) -> None:
     for name in names:
         try:
             storage.delete(name)
-        except STORAGE_ERRORS:  # left for the storage's own lifecycle; never fails the caller
+        except Exception:  # left for the storage's own lifecycle; never fails the caller
             logger.warning("activities.media.delete_failed", extra={"name": name})
