@@ -177,95 +177,94 @@ def _competition_ranks(values: list) -> list[int]:
 # --- school and district -----------------------------------------------------------------------
 
 
-def _participation(district_id: int, school_ids: list[int], group: str, since) -> dict:
-    """{classroom or school id: (enrolled, active this week, active this year)} for the current
-    school year's classrooms of `school_ids`: an enrolled child is active with a completion
+def _participation(level: str, district_id: int, ids: list[int], since) -> list[tuple]:
+    """[(id, name, enrolled, active this week, active this year)] of the current school year's
+    classrooms of the schools `ids` (level "classroom") or of the schools `ids` themselves
+    ("school"), each listed even with no child. An enrolled child is active with a completion
     attributed to the classroom they are enrolled in. One query."""
-    if not school_ids:
-        return {}
+    if not ids:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
-            _participation_sql(group, len(school_ids)),
-            [connection.ops.adapt_datetimefield_value(since), district_id, *school_ids],
+            _participation_sql(level, len(ids)),
+            [connection.ops.adapt_datetimefield_value(since), district_id, *ids],
         )
-        return {key: (enrolled, week, year) for key, enrolled, week, year in cursor.fetchall()}
+        return cursor.fetchall()
 
 
 @cache
-def _participation_sql(group: str, school_count: int) -> str:
-    if group not in ("classroom_id", "school_id"):
-        raise ValueError(group)
-    submission, enrollment, child, classroom, year = map(
-        _table, (Submission, Enrollment, Child, Classroom, SchoolYear)
+def _participation_sql(level: str, count: int) -> str:
+    submission, enrollment, classroom, year, school = map(
+        _table, (Submission, Enrollment, Classroom, SchoolYear, School)
     )
+    # An active enrollment in a current classroom is an active child: removing a child (by
+    # hand or by a roster) ends their current enrollments, so the children table is not read.
     completed = f"""
         SELECT 1 FROM {submission} s WHERE s.district_id = e.district_id
             AND s.classroom_id = e.classroom_id AND s.child_id = e.child_id"""  # noqa: S608
+    classrooms = f"""{classroom} r JOIN {year} y ON y.id = r.school_year_id AND y.is_current"""
+    placeholders = ", ".join(["%s"] * count)
+    if level == "classroom":
+        source = f"""{classrooms}
+            LEFT JOIN {enrollment} e ON e.classroom_id = r.id AND e.is_active
+            WHERE r.district_id = %s AND r.is_active AND r.school_id IN ({placeholders})"""
+        group = "r.id, r.name"
+    elif level == "school":
+        source = f"""{school} sc
+            LEFT JOIN ({classrooms}) ON r.school_id = sc.id AND r.is_active
+            LEFT JOIN {enrollment} e ON e.classroom_id = r.id AND e.is_active
+            WHERE sc.district_id = %s AND sc.id IN ({placeholders})"""
+        group = "sc.id, sc.name"
+    else:
+        raise ValueError(level)
     return f"""
-        SELECT e.{group}, COUNT(*),
+        SELECT {group}, COUNT(e.id),
             SUM(CASE WHEN EXISTS ({completed} AND s.submitted_at >= %s) THEN 1 ELSE 0 END),
             SUM(CASE WHEN EXISTS ({completed}) THEN 1 ELSE 0 END)
-        FROM {enrollment} e
-        JOIN {child} c ON c.id = e.child_id AND c.is_active
-        JOIN {classroom} r ON r.id = e.classroom_id AND r.is_active
-        JOIN {year} y ON y.id = r.school_year_id AND y.is_current
-        WHERE e.district_id = %s AND e.is_active
-            AND e.school_id IN ({", ".join(["%s"] * school_count)})
-        GROUP BY e.{group}
+        FROM {source}
+        GROUP BY {group}
     """  # noqa: S608 (table names from the models; every value is a parameter)
 
 
-def _ranked(items: list[tuple[int, str]], counts: dict[int, tuple]) -> list[ParticipationRow]:
-    rows = [
-        ParticipationRow(0, item_id, name, *counts.get(item_id, (0, 0, 0)))
-        for item_id, name in items
+def _ranked(rows) -> list[ParticipationRow]:
+    """Best participation this week first, then this year; equal rates share a rank."""
+    found = [
+        ParticipationRow(0, item_id, name, enrolled, week or 0, year or 0)
+        for item_id, name, enrolled, week, year in rows
     ]
-    rows.sort(key=lambda r: (-r.week_rate, -r.year_rate, r.name.casefold(), r.id))
-    ranks = _competition_ranks([(r.week_rate, r.year_rate) for r in rows])
+    found.sort(key=lambda r: (-r.week_rate, -r.year_rate, r.name.casefold(), r.id))
+    ranks = _competition_ranks([(r.week_rate, r.year_rate) for r in found])
     return [
         ParticipationRow(rank, r.id, r.name, r.enrolled, r.active_this_week, r.active_this_year)
-        for rank, r in zip(ranks, rows, strict=True)
+        for rank, r in zip(ranks, found, strict=True)
     ]
 
 
 def get_school_leaderboard(school: School, *, now=None) -> list[ParticipationRow]:
-    """The school's classrooms of the current year by participation. Two queries.
+    """The school's classrooms of the current year by participation. One query.
 
     `school` comes from the caller's scope (with its district loaded, for the time zone)."""
     since = week_start(now or timezone.now(), school.effective_timezone)
-    counts = _participation(school.district_id, [school.id], "classroom_id", since)
-    classrooms = Classroom.objects.filter(
-        district_id=school.district_id,
-        school_id=school.id,
-        is_active=True,
-        school_year__is_current=True,
-    ).values_list("id", "name")
-    return _ranked(list(classrooms), counts)
+    return _ranked(_participation("classroom", school.district_id, [school.id], since))
 
 
 def list_schools_by_zone(district) -> dict[str, list[int]]:
     """{time zone: [school id, ...]} of the district's active schools (one zone, nearly always)."""
     schools = School.objects.filter(district_id=district.id, is_active=True).order_by("id")
-    return _by_zone(district, schools.values_list("id", "timezone"))
-
-
-def _by_zone(district, schools) -> dict[str, list[int]]:
     by_zone: dict[str, list[int]] = {}
-    for school_id, tz_name in schools:
+    for school_id, tz_name in schools.values_list("id", "timezone"):
         by_zone.setdefault(tz_name or district.timezone, []).append(school_id)
     return by_zone
 
 
 def get_district_leaderboard(district, *, now=None) -> list[ParticipationRow]:
-    """The district's active schools by participation. One query for the schools, one per
-    time zone they keep."""
+    """The district's active schools by participation. One query for the schools' time zones,
+    one per zone (one, nearly always)."""
     now = now or timezone.now()
-    schools = School.objects.filter(district_id=district.id, is_active=True).order_by("id")
-    rows = list(schools.values_list("id", "name", "timezone"))
-    counts = {}
-    for tz_name, school_ids in _by_zone(district, [(i, tz) for i, _n, tz in rows]).items():
-        counts |= _participation(district.id, school_ids, "school_id", week_start(now, tz_name))
-    return _ranked([(school_id, name) for school_id, name, _tz in rows], counts)
+    rows = []
+    for tz_name, school_ids in list_schools_by_zone(district).items():
+        rows += _participation("school", district.id, school_ids, week_start(now, tz_name))
+    return _ranked(rows)
 
 
 # --- who may see which leaderboard --------------------------------------------------------------
