@@ -297,6 +297,11 @@ class Submission(SchoolScopedModel):
         ]
         indexes = [
             models.Index(fields=["district", "classroom", "status", "submitted_at"]),
+            # Leaderboards and participation rates read only these columns (an index-only scan).
+            models.Index(
+                fields=["district", "classroom", "child", "submitted_at"],
+                name="submission_leaderboard_idx",
+            ),
             models.Index(fields=["district", "school", "submitted_at"]),
             models.Index(fields=["district", "child", "submitted_at"]),
             models.Index(fields=["district", "activity"]),
