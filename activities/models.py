@@ -303,6 +303,11 @@ class Submission(SchoolScopedModel):
                 name="submission_leaderboard_idx",
             ),
             models.Index(fields=["district", "school", "submitted_at"]),
+            # A school admin's review queue: their school's submissions waiting, oldest first.
+            models.Index(
+                fields=["district", "school", "status", "submitted_at"],
+                name="submission_school_queue_idx",
+            ),
             models.Index(fields=["district", "child", "submitted_at"]),
             models.Index(fields=["district", "activity"]),
         ]

@@ -1,9 +1,11 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tenants.scope import SESSION_KEY, list_scopes_for_user
 from tests.world import build_world
@@ -30,6 +32,16 @@ def pytest_sessionstart(session):
 def _clear_cache():
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request as a Spanish-speaking guardian
+    activates Spanish for the thread (the person's language wins), and would leak into the next
+    test's direct calls."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -98,17 +98,17 @@ def test_revealed_answers_show_after_submitting(world, client, login):
     quiz = quiz_for(world)
     quiz.is_answer_revealed = True
     quiz.save(update_fields=["is_answer_revealed"])
-    login(world.ana)
-    client.post(activity_url(world.mia, quiz), quiz_answers(quiz, choice=0))
-    page = client.get(activity_url(world.mia, quiz)).content.decode()
+    login(world.ben)
+    client.post(activity_url(world.noah, quiz), quiz_answers(quiz, choice=0))
+    page = client.get(activity_url(world.noah, quiz)).content.decode()
     assert "0 of 1 right" in page and "right answer: 5" in page
 
 
 def test_a_closed_activity_takes_nothing(world, client, login):
     quiz = quiz_for(world)
     do_close_activity(quiz, actor=Actor.system())
-    login(world.ana)
-    page = client.post(activity_url(world.mia, quiz), quiz_answers(quiz))
+    login(world.ben)
+    page = client.post(activity_url(world.noah, quiz), quiz_answers(quiz))
     assert page.status_code == 200 and "This activity is closed." in page.content.decode()
     assert Submission.objects.count() == 0
 
@@ -131,12 +131,12 @@ def test_a_photo_task_takes_photos_and_processes_them(
     world, client, login, django_capture_on_commit_callbacks
 ):
     task = task_for(world)
-    login(world.ana)
-    page = client.post(activity_url(world.mia, task), {"text": "Pancakes!"})
+    login(world.ben)
+    page = client.post(activity_url(world.noah, task), {"text": "Pancakes!"})
     assert "Add a photo." in page.content.decode() and Submission.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            activity_url(world.mia, task),
+            activity_url(world.noah, task),
             {"text": "Pancakes!", "photos": [jpeg_upload("a.jpg"), jpeg_upload("b.jpg")]},
         )
     assert response.status_code == 302
@@ -144,10 +144,10 @@ def test_a_photo_task_takes_photos_and_processes_them(
     assert [(p.position, p.status) for p in photos] == [(0, "ready"), (1, "ready")]
     assert all(p.upload == "" and p.image and p.thumbnail for p in photos)
     thumb = f"/files/family/photos/{photos[0].id}/thumbnail/"
-    assert f'<img src="{thumb}"' in client.get(activity_url(world.mia, task)).content.decode()
+    assert f'<img src="{thumb}"' in client.get(activity_url(world.noah, task)).content.decode()
     image = client.get(thumb)
     assert (image.status_code, image["Content-Type"]) == (200, "image/jpeg")
-    login(world.ben)  # same classroom, another family: no URL reaches Mia's photo
+    login(world.ana)  # same classroom, another family: no URL reaches Noah's photo
     for variant in ("thumbnail", "image"):
         assert client.get(f"/files/family/photos/{photos[0].id}/{variant}/").status_code == 404
         assert client.get(f"/files/review/photos/{photos[0].id}/{variant}/").status_code == 403
@@ -170,8 +170,8 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_stored(
     world, client, login, private_storage, upload, message
 ):
     task = task_for(world)
-    login(world.ana)
-    page = client.post(activity_url(world.mia, task), {"text": "x", "photos": [upload()]})
+    login(world.ben)
+    page = client.post(activity_url(world.noah, task), {"text": "x", "photos": [upload()]})
     assert message in page.content.decode()
     assert Submission.objects.count() == 0 and SubmissionPhoto.objects.count() == 0
     assert not private_storage.exists() or not any(private_storage.rglob("*.*"))
@@ -179,9 +179,9 @@ def test_a_file_that_is_not_a_photo_is_refused_and_nothing_stored(
 
 def test_six_photos_are_refused(world, client, login):
     task = task_for(world)
-    login(world.ana)
+    login(world.ben)
     photos = [jpeg_upload(f"{n}.jpg") for n in range(6)]
-    page = client.post(activity_url(world.mia, task), {"text": "x", "photos": photos})
+    page = client.post(activity_url(world.noah, task), {"text": "x", "photos": photos})
     assert "You can send up to 5 photos." in page.content.decode()
     assert Submission.objects.count() == 0
 
@@ -206,10 +206,10 @@ def test_script_in_a_text_is_shown_as_text(world, client, login):
 
 def test_the_portfolio_shows_past_work_feedback_and_badges(world, client, login):
     quiz = quiz_for(world)
-    login(world.ana)
-    client.post(activity_url(world.mia, quiz), quiz_answers(quiz))
+    login(world.ben)
+    client.post(activity_url(world.noah, quiz), quiz_answers(quiz))
     Submission.objects.update(status="returned", feedback="Well done, try the last one again.")
-    page = client.get(reverse("family_activities:portfolio", args=[world.mia.id])).content.decode()
+    page = client.get(reverse("family_activities:portfolio", args=[world.noah.id])).content.decode()
     assert "Counting to ten" in page and "Well done, try the last one again." in page
     assert "First activity" in page
 

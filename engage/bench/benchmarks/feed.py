@@ -1,4 +1,4 @@
-"""The guardian home page, /family/ ("the feed").
+"""The guardian home page, /family/ ("the feed"), with real content: each child's open activities.
 
 feed_vs_bare_ratio: requests per second of /family/ over those of /bench/bare/ (a bare Django view
 running one query), both served by one gunicorn and measured in alternating rounds, so whatever
@@ -17,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from engage import versioned_cache
+from engage.bench.activity_seed import get_or_seed_activity_data
 from engage.bench.http import (
     create_session_cookie,
     get_scope_key,
@@ -43,6 +44,9 @@ GROWTH_FAMILIES = 20
 @benchmark("feed")
 def feed(context: BenchContext) -> Metrics:
     """The guardian home page: throughput against a bare view, and its query count."""
+    # Real feed content: the bench district's published activities and the families' submissions
+    # (engage.bench.activity_seed), so every family's home lists what each child has to do.
+    get_or_seed_activity_data(context.data, write=context.write)
     queries = count_feed_queries(context)
     ratio = measure_feed_vs_bare(context)
     return {"feed_vs_bare_ratio": round(ratio, 3), "feed_queries": queries}
