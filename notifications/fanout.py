@@ -24,6 +24,7 @@ from django.utils import timezone
 from notifications.models import (
     Channel,
     Delivery,
+    Kind,
     Message,
     NotificationPreference,
     Suppression,
@@ -34,6 +35,7 @@ CHUNK = 5000
 DIGEST_HOUR = 17
 DEFAULT_QUIET = (datetime.time(20, 0), datetime.time(7, 0))
 DEFAULT_CAP = 3
+PERSONAL_KINDS = frozenset({Kind.INVITE})
 USER_FIELDS = (
     "id",
     "email",
@@ -94,6 +96,7 @@ def _messages_today(user_ids, tz, now) -> dict[int, int]:
             message__is_urgent=False,
             message__is_required=False,
         )
+        .exclude(message__kind__in=PERSONAL_KINDS)
         .exclude(
             status__in=[
                 Delivery.Status.HELD,
@@ -112,13 +115,16 @@ def plan_deliveries(message: Message, users: list[dict], now) -> list[Delivery]:
     """The delivery rows for one chunk of recipients (no writes)."""
     tz = message_timezone(message)
     overrides = message.is_urgent or message.is_required
+    # An invitation is one family's own link, not news: it never waits for the evening digest
+    # nor counts against the daily cap (quiet hours still hold).
+    is_personal = message.kind in PERSONAL_KINDS
     addresses = {u["phone"] for u in users if u["phone"]} | {
         u["email"] for u in users if u["email"]
     }
     suppressed = set(
         Suppression.objects.filter(address__in=addresses).values_list("channel", "address")
     )
-    counts = {} if overrides else _messages_today([u["id"] for u in users], tz, now)
+    counts = {} if overrides or is_personal else _messages_today([u["id"] for u in users], tz, now)
     digest_at = next_local_time(now, tz, datetime.time(DIGEST_HOUR))
     planned = []
     for user in users:
@@ -127,8 +133,10 @@ def plan_deliveries(message: Message, users: list[dict], now) -> list[Delivery]:
             continue
         status, not_before = Delivery.Status.PENDING, now
         cap = user["notification_preference__daily_cap"] or DEFAULT_CAP
-        if not overrides and (
-            mode == NotificationPreference.Mode.DIGEST or counts.get(user["id"], 0) >= cap
+        if (
+            not overrides
+            and not is_personal
+            and (mode == NotificationPreference.Mode.DIGEST or counts.get(user["id"], 0) >= cap)
         ):
             status, not_before = Delivery.Status.HELD, digest_at
         elif not overrides:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from activities.models import Submission
 from engage import versioned_cache
 from guardians.models import (
     GuardianLink,
@@ -49,6 +50,7 @@ MERGED_USER_FIELDS = {
     "notifications.Delivery.recipient": "move",
     "notifications.NotificationPreference.user": "move",
     "privacy.Consent.user": "move",
+    "activities.Submission.guardian": "move",
     "socialaccount.SocialAccount.user": "move",
     # Dropped: sign-in means of the closed account.
     "authtoken.Token.user": "drop",
@@ -65,6 +67,11 @@ MERGED_USER_FIELDS = {
     "notifications.Message.author": "keep",
     "privacy.AuditEvent.actor": "keep",
     "admin.LogEntry.user": "keep",
+    "activities.Activity.created_by": "keep",
+    "activities.Submission.reviewed_by": "keep",
+    "activities.Submission.shared_by": "keep",
+    "activities.BadgeAward.awarded_by": "keep",
+    "activities.ActivityEvent.actor": "keep",
 }
 
 
@@ -110,6 +117,7 @@ def do_merge_guardians(keep: User, merge: User, *, actor: Actor) -> User:
         (Delivery, "recipient"),
         (Consent, "user"),
         (RosterPerson, "user"),
+        (Submission, "guardian"),
     ):
         model.objects.filter(**{field: merge}).update(**{field: keep})
     GroupMember.objects.filter(user=merge, group__members__user=keep).delete()

@@ -210,6 +210,24 @@ def test_inviting_again_skips_invited_and_joined_families(invited, client, login
     assert Invite.objects.count() == 2
 
 
+def test_an_invitation_never_waits_for_the_digest(
+    world, client, login, django_capture_on_commit_callbacks
+):
+    """Three announcements today fill the daily cap; an invitation still goes at once."""
+    from tests.notifications.helpers import send
+
+    give_phones(world)
+    with time_machine.travel(MORNING, tick=False):
+        for _ in range(3):
+            send(world.lakeside, {"type": "guardians", "ids": [world.ben.id]}, channels=["sms"])
+        login(world.priya)
+        url = reverse("onboarding:classroom_invites", args=[world.room1.id])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url, {"channels": ["sms"], "guardian": world.ben.id})
+    bodies = [entry.body for entry in outbox_to(PHONES["ben"])]
+    assert len(bodies) == 4 and "/join/i/" in bodies[-1]
+
+
 def test_families_receive_school_messages_before_they_accept(invited):
     from tests.notifications.helpers import send
 
