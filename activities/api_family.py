@@ -5,6 +5,7 @@ from the guardian's own child, so another family's child or an activity that doe
 child is a 404.
 """
 
+from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -74,6 +75,21 @@ class ActivityDetailOutput(ActivityOutput):
 class PhotoOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    def get_image_url(self, photo) -> str | None:
+        return _api_photo_url(photo, "image")
+
+    def get_thumbnail_url(self, photo) -> str | None:
+        return _api_photo_url(photo, "thumbnail")
+
+
+def _api_photo_url(photo, variant: str) -> str | None:
+    """The API address of a ready photo (None while it is being prepared)."""
+    if photo.status != photo.Status.READY:
+        return None
+    return reverse("api_family_activities:photo", args=[photo.id, variant])
 
 
 class SubmissionOutput(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from activities import api_family
+from activities import api_family, api_media
 
 app_name = "api_family_activities"
 
@@ -16,6 +16,11 @@ urlpatterns = [
         "family/children/<int:child_id>/activities/<int:activity_id>/",
         api_family.ChildActivityApi.as_view(),
         name="activity",
+    ),
+    path(
+        "family/photos/<int:photo_id>/<str:variant>/",
+        api_media.FamilyPhotoApi.as_view(),
+        name="photo",
     ),
     path(
         "family/children/<int:child_id>/portfolio/",

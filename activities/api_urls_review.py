@@ -2,12 +2,18 @@
 
 from django.urls import path
 
+from activities import api_media
 from activities import api_review as api
 
 app_name = "api_review"
 
 urlpatterns = [
     path("review/submissions/", api.ReviewQueueApi.as_view(), name="submissions"),
+    path(
+        "review/photos/<int:photo_id>/<str:variant>/",
+        api_media.ReviewPhotoApi.as_view(),
+        name="photo",
+    ),
     path(
         "review/submissions/<int:submission_id>/",
         api.SubmissionDetailApi.as_view(),

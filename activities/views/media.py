@@ -40,13 +40,13 @@ STREAM_CHUNK = 256 * 1024
 @scoped_view(Cap.FAMILY_VIEW)
 def family_photo(request, scope, photo_id: int, variant: str):
     """A photo (or its thumbnail) of the guardian's own child's submission."""
-    return _photo_response(access_family_photo(scope, photo_id), variant)
+    return photo_response(access_family_photo(scope, photo_id), variant)
 
 
 @scoped_view(Cap.SUBMISSION_REVIEW)
 def review_photo(request, scope, photo_id: int, variant: str):
     """A photo of a submission in the teacher's classrooms or the school admin's school."""
-    return _photo_response(access_staff_photo(scope, photo_id), variant)
+    return photo_response(access_staff_photo(scope, photo_id), variant)
 
 
 @scoped_view(Cap.SCHOOL_OPEN)
@@ -54,7 +54,7 @@ def district_photo(request, scope, photo_id: int, variant: str):
     """A district admin sees a photo only of a school they opened with a reason (audited by the
     review pages, kept in their session): any other school's is a 404."""
     opened = get_opened_school_ids(request)
-    return _photo_response(access_staff_photo(scope, photo_id, opened_school_ids=opened), variant)
+    return photo_response(access_staff_photo(scope, photo_id, opened_school_ids=opened), variant)
 
 
 @scoped_view(Cap.ACTIVITY_READ)
@@ -72,7 +72,7 @@ def family_attachment(request, scope, child_id: int, activity_id: int):
     return _attachment_response(request, activity)
 
 
-def _photo_response(photo, variant: str):
+def photo_response(photo, variant: str):
     name = media.get_photo_file(photo, variant)
     if name is None:
         raise Http404

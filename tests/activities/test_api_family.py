@@ -85,3 +85,50 @@ def test_a_family_that_did_not_agree_to_the_policy_is_refused(world, client):
     response = client.get(url(world.mia))
     assert response.status_code == 403
     assert "privacy policy" in response.json()["detail"]
+
+
+def test_photos_over_the_api_for_token_clients(world, django_capture_on_commit_callbacks):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from privacy.actions import do_record_consents
+    from privacy.audit import Actor
+
+    task = task_for(world)
+    do_record_consents(
+        world.ana,
+        world.lakeside,
+        is_policy_accepted=True,
+        choices={},
+        source="join",
+        actor=Actor.system(),
+    )
+    ana = APIClient()
+    ana.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.ana).key}")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = ana.post(url(world.mia, task), {"photos": [jpeg_upload()]}, format="multipart")
+    photo = sent.json()["photos"][0]
+    detail = ana.get(url(world.mia, task)).json()["submission"]["photos"][0]
+    assert detail["status"] == "ready"
+    assert detail["thumbnail_url"] == f"/api/v1/family/photos/{photo['id']}/thumbnail/"
+    response = ana.get(detail["thumbnail_url"])
+    assert (response.status_code, response["Content-Type"]) == (200, "image/jpeg")
+    assert response["Cache-Control"] == "private, no-store"
+    ben = APIClient()
+    ben.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.ben).key}")
+    do_record_consents(
+        world.ben,
+        world.lakeside,
+        is_policy_accepted=True,
+        choices={},
+        source="join",
+        actor=Actor.system(),
+    )
+    assert ben.get(detail["thumbnail_url"]).status_code == 404
+    assert ben.get(f"/api/v1/review/photos/{photo['id']}/thumbnail/").status_code == 403
+    tom = APIClient()
+    tom.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.tom).key}")
+    assert tom.get(f"/api/v1/review/photos/{photo['id']}/thumbnail/").status_code == 200
+    tina = APIClient()
+    tina.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.tina).key}")
+    assert tina.get(f"/api/v1/review/photos/{photo['id']}/thumbnail/").status_code == 404

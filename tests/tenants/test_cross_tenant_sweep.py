@@ -96,6 +96,7 @@ ROUTE_INSIDERS = {
     # Private files: staff review photos; a district admin once they opened the school.
     "files:review_photo": [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
     "files:district_photo": [("dana", Role.DISTRICT_ADMIN)],
+    "api_review:photo": [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
     "files:family_activity_attachment": [("ana", Role.GUARDIAN)],
 }
 # What an insider does first to reach the route (as the product asks them to).
