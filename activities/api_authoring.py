@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import ValidationError
 
@@ -314,6 +315,38 @@ class ActivityDetailApi(ScopedApi):
                 questions=None if questions is None else _question_specs(questions),
                 actor=Actor.from_request(request),
                 **content,
+            )
+        except actions.AuthoringError as error:
+            return _refusal(error)
+        return Response(_detail(activity))
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ActivityAttachmentApi(ScopedApi):
+    """PUT a file (multipart `file`: an MP4/WebM video, a picture, a PDF reading), DELETE it."""
+
+    capability = {"PUT": WRITE, "DELETE": WRITE}
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request=AttachmentInput, responses=AuthoringActivityDetailOutput)
+    def put(self, request, activity_id: int):
+        activity = queries.access_activity_for_write(self.scope, activity_id)
+        data = AttachmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._replace(request, activity, data.validated_data["file"])
+
+    @extend_schema(request=None, responses=AuthoringActivityDetailOutput)
+    def delete(self, request, activity_id: int):
+        activity = queries.access_activity_for_write(self.scope, activity_id)
+        return self._replace(request, activity, None)
+
+    def _replace(self, request, activity, upload) -> Response:
+        try:
+            activity = actions.do_replace_activity_attachment(
+                activity, upload, actor=Actor.from_request(request)
             )
         except actions.AuthoringError as error:
             return _refusal(error)

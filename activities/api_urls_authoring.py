@@ -31,4 +31,9 @@ urlpatterns = [
         name="unschedule",
     ),
     path("activities/<int:activity_id>/close/", api.ActivityCloseApi.as_view(), name="close"),
+    path(
+        "activities/<int:activity_id>/attachment/",
+        api.ActivityAttachmentApi.as_view(),
+        name="attachment",
+    ),
 ]

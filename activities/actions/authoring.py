@@ -294,6 +294,26 @@ def _check_one_video(content: _Content, *, has_file: bool) -> None:
         raise AuthoringError(_("Link a video or upload one, not both."), "video_url")
 
 
+@transaction.atomic
+def do_replace_activity_attachment(activity: Activity, upload, *, actor: Actor) -> Activity:
+    """Attach a new file (checked by content in activities.media), or remove it with None
+    (`activity` from access_activity_for_write). A published activity's families see the new
+    file at once."""
+    if upload is None and activity.kind == Activity.Kind.PICTURE and not activity.instructions:
+        raise AuthoringError(_("Add the picture, or say what to look at."), "attachment")
+    _set_attachment(activity, upload)
+    activity.updated_at = timezone.now()
+    activity.save(update_fields=["updated_at"])
+    if activity.status == Activity.Status.PUBLISHED:
+        bump_activity_feeds(activity)
+    record_audit_event(
+        actor=actor,
+        action="activity.attachment_replaced" if upload else "activity.attachment_removed",
+        target=activity,
+    )
+    return activity
+
+
 def _set_attachment(activity: Activity, upload) -> None:
     """Keep (or, with None, remove) the activity's file through the media pipeline."""
     if upload is not None and activity.kind not in ATTACHMENT_KINDS:

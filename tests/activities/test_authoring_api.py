@@ -320,3 +320,61 @@ def test_unschedule(world, client, login):
         400,
         {"non_field_errors": ["This activity is not scheduled."]},
     )
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
+def test_a_pdf_reading_is_attached_and_removed_through_the_api(
+    world, client, login, private_storage
+):
+    import io
+
+    from activities.actions.authoring import TargetSpec
+
+    reading = do_create_activity(
+        scope_of(world.tom),
+        kind=Activity.Kind.READING,
+        title="Read together",
+        body_html="<p>Ten minutes.</p>",
+        targets=[TargetSpec(classroom=world.room1)],
+        actor=Actor(user=world.tom),
+    )
+    login(world.tom)
+    pdf = io.BytesIO(b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    pdf.name = "story.pdf"
+    response = client.put(
+        url("attachment", reading.id),
+        data=_multipart({"file": pdf}),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["has_attachment"], body["attachment_type"]) == (True, "application/pdf")
+    fake = io.BytesIO(b"<html><script>alert(1)</script></html>")
+    fake.name = "story.pdf"
+    response = client.put(
+        url("attachment", reading.id),
+        data=_multipart({"file": fake}),
+        content_type="multipart/form-data; boundary=BoUnDaRy",
+    )
+    assert response.status_code == 400 and "story.pdf is not a PDF document." in str(
+        response.json()
+    )
+    assert client.delete(url("attachment", reading.id)).json()["has_attachment"] is False
+    login(world.tina)  # another classroom's teacher
+    assert client.delete(url("attachment", reading.id)).status_code in (403, 404)
+
+
+def _multipart(files: dict) -> bytes:
+    from django.test.client import encode_multipart
+
+    return encode_multipart("BoUnDaRy", files)
