@@ -2,10 +2,12 @@
 
 The same scope and capability layer as the pages (tenants.api_base): a teacher reaches their
 classrooms' submissions, a school admin their school's; another tenant's id is a 404. District
-admins read per-school counts here; opening a school's submissions is done on the review page
-(it is kept in the browser session). A decision someone else took first is a 409.
+admins read per-school counts here, and one school's submissions by stating a reason with each
+read (audited). A decision someone else took first is a 409.
 """
 
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -17,6 +19,7 @@ from activities.models import Submission
 from activities.queries import leaderboards, staff
 from activities.queries import review as queries
 from privacy.audit import Actor
+from tenants import queries as tenant_queries
 from tenants.actions import ActionError
 from tenants.api_base import ScopedApi
 from tenants.roles import Cap
@@ -316,3 +319,45 @@ class DistrictLeaderboardApi(ScopedApi):
             return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
         rows = leaderboards.get_district_leaderboard(self.scope.district)
         return Response(ParticipationOutput(rows, many=True).data)
+
+
+class OpenSchoolInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    status = serializers.ChoiceField(
+        choices=list(queries.STATUSES), default=Submission.Status.SUBMITTED
+    )
+
+
+class DistrictSchoolSubmissionsApi(ScopedApi):
+    """A district admin reads one school's submissions, stating the reason each time (audited as
+    "school.opened"): an API client holds no session, so every read is an opening of its own."""
+
+    capability = {"POST": Cap.SCHOOL_OPEN}
+
+    @extend_schema(
+        request=OpenSchoolInput,
+        responses=ReviewItemOutput(many=True),
+        operation_id="review_district_school_submissions",
+    )
+    def post(self, request, school_id: int):
+        if not self.scope.is_district_wide:
+            raise Http404
+        school = get_object_or_404(tenant_queries.list_schools_for_scope(self.scope), id=school_id)
+        data = OpenSchoolInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            review_actions.do_open_school(
+                self.scope,
+                school,
+                reason=data.validated_data["reason"],
+                actor=Actor.from_request(request),
+            )
+        except ActionError as error:
+            return _refused(error)
+        submissions = queries.list_submissions_to_review(
+            self.scope,
+            status=data.validated_data["status"],
+            opened_school_ids=frozenset({school.id}),
+        )[:200]
+        items = queries.build_review_items(submissions, audience="district")
+        return Response(ReviewItemOutput(items, many=True).data)

@@ -10,6 +10,11 @@ app_name = "api_review"
 urlpatterns = [
     path("review/submissions/", api.ReviewQueueApi.as_view(), name="submissions"),
     path(
+        "review/district/schools/<int:school_id>/submissions/",
+        api.DistrictSchoolSubmissionsApi.as_view(),
+        name="district_school_submissions",
+    ),
+    path(
         "review/photos/<int:photo_id>/<str:variant>/",
         api_media.ReviewPhotoApi.as_view(),
         name="photo",

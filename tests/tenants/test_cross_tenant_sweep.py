@@ -34,6 +34,7 @@ ID_OBJECTS = {
         [("priya", Role.SCHOOL_ADMIN)],
     ),
     "run_id": lambda w: (_import_run(w), [("dana", Role.DISTRICT_ADMIN)]),
+    "school_id": lambda w: (w.a1, [("dana", Role.DISTRICT_ADMIN)]),
     # A published Room 1 quiz by Tom (it reaches Mia, so Ana reaches it from her child's pages).
     "activity_id": lambda w: (
         _room1_quiz(w),
