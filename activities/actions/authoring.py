@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from activities import notify
 from activities.actions.events import log_event
-from activities.media import ATTACHMENT_KINDS, AttachmentRejected, do_set_activity_attachment
+from activities.attachments import ATTACHMENT_KINDS, do_set_activity_attachment
+from activities.media import AttachmentRejected
 from activities.models import Activity, ActivityEvent, ActivityTarget, Question
 from activities.sanitize import MAX_BODY_CHARS, sanitize_rich_text
 from activities.video import VideoLinkError, parse_video_url

@@ -7,7 +7,7 @@ translations and questions, and the targets the copier chose (checked in their s
 other). The copy is the school's own from then on: editing the template later does not change it.
 
 An attached file is re-saved as a file of the copy's own through the media pipeline
-(`activities.media.do_set_activity_attachment`: checked again, private name under the district),
+(`activities.attachments.do_set_activity_attachment`: checked again, private name under the district),
 not shared by reference, so replacing or deleting either activity's attachment (the media code
 deletes a replaced file) never touches the other's. A template's file that can no longer be read
 leaves the copy without it (AttachmentRejected), rather than refusing the copy.
@@ -26,7 +26,8 @@ from activities.actions.authoring import (
     TargetSpec,
     do_create_activity,
 )
-from activities.media import AttachmentRejected, do_set_activity_attachment
+from activities.attachments import do_set_activity_attachment
+from activities.media import AttachmentRejected
 from activities.models import Activity
 from activities.video import watch_url
 from privacy.audit import Actor

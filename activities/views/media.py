@@ -18,7 +18,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 
-from activities import media
+from activities import attachments, media
 from activities.queries.family import access_child_activity, access_family_photo
 from activities.queries.staff import access_activity, access_staff_photo
 from activities.views.review import get_opened_school_ids
@@ -80,7 +80,7 @@ def photo_response(photo, variant: str):
 
 
 def _attachment_response(request, activity):
-    found = media.get_attachment_file(activity)
+    found = attachments.get_attachment_file(activity)
     if found is None:
         raise Http404
     name, content_type = found

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from PIL import ExifTags, Image
 
-from activities import media
+from activities import attachments, media
 from activities.actions.authoring import TargetSpec, do_create_activity
 from activities.models import Activity
 from privacy.audit import Actor
@@ -63,7 +63,7 @@ def activity_of(world, kind: str) -> Activity:
     ],
 )
 def test_accepted_attachments_and_the_type_they_are_served_as(kind, content, name, content_type):
-    assert media.check_activity_attachment(kind, named(content, name)) == content_type
+    assert attachments.check_activity_attachment(kind, named(content, name)) == content_type
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_refused_attachments_say_why_and_store_nothing(
 ):
     activity = activity_of(world, kind)
     with pytest.raises(media.AttachmentRejected) as error:
-        media.do_set_activity_attachment(activity, make_file(tmp_path))
+        attachments.do_set_activity_attachment(activity, make_file(tmp_path))
     assert error.value.messages == [message]
     activity.refresh_from_db()
     assert (activity.attachment.name, activity.attachment_type) == ("", "")
@@ -141,7 +141,7 @@ def test_refused_attachments_say_why_and_store_nothing(
 def test_a_picture_prompt_is_re_encoded_without_metadata_and_capped(world, private_storage):
     activity = activity_of(world, Activity.Kind.PICTURE)
     upload = jpeg_upload("prompt.jpg", size=(3200, 2400), exif=gps_exif(orientation=8))
-    media.do_set_activity_attachment(activity, upload)
+    attachments.do_set_activity_attachment(activity, upload)
     activity.refresh_from_db()
     assert activity.attachment_type == "image/jpeg"
     assert activity.attachment.name.startswith(f"activities/{world.lakeside.id}/")
@@ -157,8 +157,8 @@ def test_a_picture_prompt_is_re_encoded_without_metadata_and_capped(world, priva
 def test_a_video_and_a_pdf_are_kept_as_sent(world, private_storage):
     video = activity_of(world, Activity.Kind.VIDEO)
     reading = activity_of(world, Activity.Kind.READING)
-    media.do_set_activity_attachment(video, ContentFile(WEBM, name="song.webm"))
-    media.do_set_activity_attachment(reading, ContentFile(PDF, name="story.pdf"))
+    attachments.do_set_activity_attachment(video, ContentFile(WEBM, name="song.webm"))
+    attachments.do_set_activity_attachment(reading, ContentFile(PDF, name="story.pdf"))
     for activity, content, content_type, extension in (
         (video, WEBM, "video/webm", ".webm"),
         (reading, PDF, "application/pdf", ".pdf"),
@@ -174,17 +174,17 @@ def test_replacing_or_removing_deletes_the_previous_file_after_commit(
 ):
     reading = activity_of(world, Activity.Kind.READING)
     with django_capture_on_commit_callbacks(execute=True):
-        media.do_set_activity_attachment(reading, ContentFile(PDF, name="one.pdf"))
+        attachments.do_set_activity_attachment(reading, ContentFile(PDF, name="one.pdf"))
     first = reading.attachment.name
     with django_capture_on_commit_callbacks(execute=True):
-        media.do_set_activity_attachment(reading, ContentFile(PDF + b"%2", name="two.pdf"))
+        attachments.do_set_activity_attachment(reading, ContentFile(PDF + b"%2", name="two.pdf"))
     second = reading.attachment.name
     assert first != second
     assert not (private_storage / first).exists()
     assert (private_storage / second).read_bytes() == PDF + b"%2"
 
     with django_capture_on_commit_callbacks(execute=True):
-        media.do_set_activity_attachment(reading, None)
+        attachments.do_set_activity_attachment(reading, None)
     reading.refresh_from_db()
     assert (reading.attachment.name, reading.attachment_type) == ("", "")
     assert stored_files(private_storage) == []
@@ -192,10 +192,10 @@ def test_replacing_or_removing_deletes_the_previous_file_after_commit(
 
 def test_a_rejected_replacement_keeps_the_current_file(world, private_storage):
     reading = activity_of(world, Activity.Kind.READING)
-    media.do_set_activity_attachment(reading, ContentFile(PDF, name="one.pdf"))
+    attachments.do_set_activity_attachment(reading, ContentFile(PDF, name="one.pdf"))
     kept = reading.attachment.name
     with pytest.raises(media.AttachmentRejected):
-        media.do_set_activity_attachment(reading, named(b"not a pdf", "two.pdf"))
+        attachments.do_set_activity_attachment(reading, named(b"not a pdf", "two.pdf"))
     reading.refresh_from_db()
     assert (reading.attachment.name, reading.attachment_type) == (kept, "application/pdf")
     assert (private_storage / kept).read_bytes() == PDF
@@ -209,7 +209,7 @@ def test_storage_failing_is_a_clear_error_and_changes_nothing(world, private_sto
 
     monkeypatch.setattr(FileSystemStorage, "_save", full)
     with pytest.raises(media.AttachmentRejected) as error:
-        media.do_set_activity_attachment(reading, ContentFile(PDF, name="story.pdf"))
+        attachments.do_set_activity_attachment(reading, ContentFile(PDF, name="story.pdf"))
     assert error.value.messages == [
         "The file could not be saved just now. Please try again in a few minutes."
     ]
