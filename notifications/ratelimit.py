@@ -7,14 +7,18 @@ import time
 
 from django.conf import settings
 
-# KEYS[1] bucket key; ARGV: rate per second, burst, now (s), tokens wanted.
+# KEYS[1] bucket key; ARGV: rate per second, burst, tokens wanted.
 # Returns the seconds to wait before the tokens are available (0: taken now).
+# The clock is Redis's own (TIME), so workers whose clocks disagree share one bucket fairly, and
+# a clock that goes backwards never empties the bucket (elapsed time is never negative).
 TOKEN_BUCKET = """
-local rate, burst, now, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local rate, burst, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + (now - at) * rate)
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
 local wait = 0
 if tokens >= want then tokens = tokens - want else wait = (want - tokens) / rate end
 if wait == 0 then
@@ -42,11 +46,7 @@ def take(district_id: int, rate_per_second: int, tokens: int = 1) -> None:
         return
     key = f"engage:sendrate:{district_id}"
     while True:
-        wait = float(
-            _redis_script()(
-                keys=[key], args=[rate_per_second, rate_per_second, time.time(), tokens]
-            )
-        )
+        wait = float(_redis_script()(keys=[key], args=[rate_per_second, rate_per_second, tokens]))
         if wait <= 0:
             return
         time.sleep(min(wait, 1.0))
