@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from guardians.models import GuardianLink
-from notifications.models import Channel, Delivery, Message, OutboxEntry, Suppression
+from notifications.models import Channel, Delivery, Kind, Message, OutboxEntry, Suppression
 from tenants.models import GroupMember, Membership, User
 from tenants.scope import Scope
 
@@ -44,14 +44,25 @@ def audience_user_ids(district_id: int, audience: dict) -> QuerySet:
         return memberships.values("user_id")
     if kind == "guardians":
         return links.filter(guardian_id__in=ids).values("guardian_id")
+    if kind == "people":
+        # The platform's own notices to named people of the district (privacy.lifecycle), even
+        # without an active child link; never an audience staff can choose (not in
+        # AUDIENCE_TYPES, and check_audience_in_scope refuses it).
+        return Membership.objects.filter(district_id=district_id, user_id__in=ids).values("user_id")
     raise ValueError(f"unknown audience type {kind!r}")
 
 
 def audience_users(message: Message) -> QuerySet[User]:
-    """Active people the message goes to (one row each), ordered for streaming."""
-    return User.objects.filter(
+    """Active people the message goes to (one row each), ordered for streaming. People who
+    restricted processing (PROMISES R13) get only privacy notices."""
+    from privacy.queries import get_restricted_user_ids
+
+    users = User.objects.filter(
         id__in=audience_user_ids(message.district_id, message.audience), is_active=True
-    ).order_by("id")
+    )
+    if message.kind != Kind.PRIVACY_NOTICE:
+        users = users.exclude(id__in=get_restricted_user_ids(message.district_id))
+    return users.order_by("id")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Privacy records: the audit trail (more arrives with the privacy engine)."""
+"""Privacy records: the audit trail, consents, policy settings, lifecycle timers, the archive of
+deleted data, privacy requests and the runs of the retention jobs."""
 
 from django.conf import settings
 from django.db import models
@@ -133,3 +134,377 @@ class Consent(DistrictScopedModel):
 
     def __str__(self) -> str:
         return f"{self.kind}={self.is_granted} for user {self.user_id}"
+
+
+class PrivacySettings(DistrictScopedModel):
+    """A district's policy windows (school is null) or a school's tightening of them.
+
+    `values` holds only what differs from the platform default (privacy.policy.WINDOWS), so a
+    new window or a changed default reaches every district that did not choose otherwise.
+    """
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    values = models.JSONField(default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "school": C.NONE,
+        "values": C.NONE,
+        "updated_by": C.SECURITY,
+        "updated_at": C.NONE,
+    }
+
+    class Meta:
+        verbose_name_plural = "privacy settings"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district"],
+                condition=models.Q(school__isnull=True),
+                name="privacysettings_one_per_district",
+            ),
+            models.UniqueConstraint(
+                fields=["school"],
+                condition=models.Q(school__isnull=False),
+                name="privacysettings_one_per_school",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"privacy settings of district {self.district_id} school {self.school_id}"
+
+
+class LifecycleTimer(DistrictScopedModel):
+    """One long clock: what happens to which record, and when (PROMISES R2-R9).
+
+    Swept daily by `privacy.timers.sweep`: due rows are claimed with SELECT ... FOR UPDATE SKIP
+    LOCKED and marked RUNNING in one short transaction, so two sweepers never take the same row;
+    a missed day simply finds more rows due. A claim older than the recovery timeout (a worker
+    that died) goes back to PENDING; every handler is idempotent, so running it again is safe.
+    """
+
+    class Kind(models.TextChoices):
+        INACTIVITY_NOTICE = "inactivity_notice", _("Notice before an inactive account closes")
+        INACTIVITY_CLOSURE = "inactivity_closure", _("Closure of an inactive account")
+        ACCOUNT_DELETION = "account_deletion", _("Deletion of a closed account")
+        CHILD_DELETION = "child_deletion", _("Deletion of a child removed by school and family")
+        ARCHIVE_PURGE = "archive_purge", _("Purge of deleted data after the restore window")
+        REQUEST_DUE = "request_due", _("A privacy request falls due")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    # What the clock is about: "tenants.user", "guardians.child", "privacy.archive", ...
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.BigIntegerField()
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "school": C.NONE,
+        "kind": C.NONE,
+        "subject_type": C.NONE,
+        "subject_id": C.NONE,
+        "due_at": C.NONE,
+        "state": C.NONE,
+        "attempts": C.NONE,
+        "last_error": C.NONE,
+        "claimed_at": C.NONE,
+        "created_at": C.NONE,
+        "done_at": C.NONE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id"],
+                condition=models.Q(state__in=["pending", "running"]),
+                name="lifecycletimer_one_open_per_subject",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(state="pending"),
+                name="lifecycletimer_due_idx",
+            ),
+            models.Index(
+                fields=["district", "subject_type", "subject_id"],
+                name="lifecycletimer_subject_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.subject_type}:{self.subject_id} due {self.due_at:%Y-%m-%d}"
+
+
+class RetentionRun(models.Model):
+    """One run of a retention job, for one district or the platform (district null): what it
+    did, as counts, and how it ended (`retention status`, the district's privacy console)."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(max_length=40)
+    district = models.ForeignKey(
+        "tenants.District", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    is_dry_run = models.BooleanField(default=False)
+    trigger = models.CharField(max_length=20, default="beat")  # beat, command, request
+    counts = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    error = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "job": C.NONE,
+        "district": C.NONE,
+        "is_dry_run": C.NONE,
+        "trigger": C.NONE,
+        "counts": C.NONE,
+        "outcome": C.NONE,
+        "error": C.NONE,
+        "started_at": C.NONE,
+        "finished_at": C.NONE,
+    }
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district", "started_at"]),
+            models.Index(fields=["job", "started_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.outcome} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Archive(DistrictScopedModel):
+    """Something deleted (an account, a child, a submission) and everything hanging off it, out
+    of the live tables at once and restorable exactly until `restore_until` (PROMISES R1).
+
+    The rows themselves are in ArchivedRow (serialized), the files stay in storage under the
+    names in `files` until the purge removes both. `counts` and `categories` describe what was
+    deleted for the deletion certificate without holding any of it.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("Account")
+        CHILD = "child", _("Child")
+        SUBMISSION = "submission", _("Submission")
+
+    class State(models.TextChoices):
+        ARCHIVED = "archived", _("Deleted, can be restored")
+        RESTORED = "restored", _("Restored")
+        PURGED = "purged", _("Deleted for good")
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.BigIntegerField()
+    # Why it was deleted, in the operator's words (no personal data: "left the school").
+    reason = models.CharField(max_length=200, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    # Other rows' foreign keys that the deletion set to NULL: restored with the rows.
+    nulled = models.JSONField(default=list, blank=True)
+    files = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ARCHIVED)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(default=timezone.now)
+    restore_until = models.DateTimeField()
+    restored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    restored_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "school": C.NONE,
+        "kind": C.NONE,
+        "subject_type": C.NONE,
+        "subject_id": C.NONE,
+        "reason": C.SECURITY,
+        "counts": C.NONE,
+        "categories": C.NONE,
+        "nulled": C.NONE,
+        "files": C.CONTENT,
+        "state": C.NONE,
+        "deleted_by": C.SECURITY,
+        "deleted_at": C.SECURITY,
+        "restore_until": C.NONE,
+        "restored_by": C.SECURITY,
+        "restored_at": C.SECURITY,
+        "purged_at": C.SECURITY,
+    }
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district", "state", "deleted_at"]),
+            models.Index(fields=["district", "subject_type", "subject_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"archived {self.kind} {self.subject_id} ({self.state})"
+
+
+class ArchivedRow(DistrictScopedModel):
+    """One deleted row, serialized with Django's serializer (fields by name, ids kept), so a
+    restore re-inserts it exactly. `position` is the order to re-insert in (parents first)."""
+
+    archive = models.ForeignKey(Archive, on_delete=models.CASCADE, related_name="rows")
+    model_label = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    position = models.PositiveIntegerField()
+    data = models.JSONField()
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "archive": C.NONE,
+        "model_label": C.NONE,
+        "object_id": C.NONE,
+        "position": C.NONE,
+        # Whatever the deleted row held, classified as the row's own model says.
+        "data": C.CONTENT,
+    }
+
+    class Meta:
+        indexes = [models.Index(fields=["archive", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.model_label}:{self.object_id} in archive {self.archive_id}"
+
+
+class PrivacyRequest(DistrictScopedModel):
+    """A request about personal data, with the due date the district's policy gives it.
+
+    Families make them from their privacy page (access, correction, restriction, closure,
+    erasure); district admins make school or district deletion requests. They appear in the
+    school's (or the district's) queue with their due date until done or declined.
+    """
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Copy of my data")
+        CORRECTION = "correction", _("Correction")
+        RESTRICTION = "restriction", _("Restriction of processing")
+        CLOSURE = "closure", _("Account closure")
+        ERASURE = "erasure", _("To be forgotten")
+        SCHOOL_DELETION = "school_deletion", _("Deletion of a school's data")
+        DISTRICT_DELETION = "district_deletion", _("Deletion of the district's data")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Withdrawn")
+
+    school = models.ForeignKey(
+        "tenants.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What the request is about, for a correction: the family's words.
+    details = models.TextField(blank=True)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The school's answer (for a correction, what was changed), and for deletions the
+    # certificate: counts and categories deleted, never the content.
+    response = models.TextField(blank=True)
+    certificate = models.JSONField(default=dict, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "school": C.NONE,
+        "kind": C.PREFERENCE,
+        "status": C.PREFERENCE,
+        "requester": C.IDENTITY,
+        "details": C.CONTENT,
+        "due_at": C.NONE,
+        "created_at": C.USAGE,
+        "completed_at": C.USAGE,
+        "handled_by": C.SECURITY,
+        "response": C.CONTENT,
+        "certificate": C.NONE,
+    }
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district", "status", "due_at"]),
+            models.Index(fields=["district", "school", "status", "due_at"]),
+            models.Index(fields=["requester", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} request {self.id} ({self.status})"
+
+
+class ProcessingRestriction(DistrictScopedModel):
+    """A guardian's restriction of processing (PROMISES R13), in force while `lifted_at` is
+    empty: no messages, and out of every list, leaderboard and review but the counts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "user": C.IDENTITY,
+        "request": C.NONE,
+        "created_at": C.PREFERENCE,
+        "lifted_at": C.PREFERENCE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "user"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="restriction_one_in_force",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"restriction of user {self.user_id} in district {self.district_id}"

@@ -1,8 +1,10 @@
-"""Reads of privacy records: the policy in force and the consents a person has given."""
+"""Reads of privacy records: the policy in force, consents, policy settings and restrictions."""
 
+from django.db.models import Q
 from django.utils import timezone
 
-from privacy.models import Consent, PolicyVersion
+from privacy.models import Consent, PolicyVersion, PrivacySettings, ProcessingRestriction
+from privacy.policy import Policy, resolve
 from tenants.models import District, User
 
 # The platform's own policy (templates/privacy/policy.html). A district that has published none
@@ -36,3 +38,34 @@ def has_consented_to_policy_in_force(user: User, district: District) -> bool:
     if policy is None:
         return True  # they agreed to the platform policy, and nothing newer is in force
     return consent.policy_version_id == policy.id
+
+
+def get_policy(district_id: int, school_id: int | None = None) -> Policy:
+    """The effective policy windows of a district, or of one of its schools (tightened)."""
+    rows = PrivacySettings.objects.filter(district_id=district_id).filter(
+        Q(school__isnull=True) | Q(school_id=school_id)
+    )
+    district_values, school_values = {}, {}
+    for row in rows:
+        if row.school_id is None:
+            district_values = row.values
+        else:
+            school_values = row.values
+    return resolve(district_values, school_values)
+
+
+def get_district_policies(district_ids) -> dict[int, Policy]:
+    """{district id: its district-level policy} in one query (jobs over many districts)."""
+    values = dict(
+        PrivacySettings.objects.filter(
+            district_id__in=district_ids, school__isnull=True
+        ).values_list("district_id", "values")
+    )
+    return {district_id: resolve(values.get(district_id, {})) for district_id in district_ids}
+
+
+def get_restricted_user_ids(district_id: int):
+    """Ids of people whose processing is restricted in the district (R13), as a subquery."""
+    return ProcessingRestriction.objects.filter(
+        district_id=district_id, lifted_at__isnull=True
+    ).values("user_id")

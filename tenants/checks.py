@@ -27,6 +27,8 @@ TENANT_EXEMPT_MODELS = {
     "notifications.Suppression": "an opt-out holds for every school that shares the address",
     "notifications.NotificationPreference": "one attention budget per person across tenants",
     "notifications.ProcessedWebhookEvent": "provider event ids, not tenant data",
+    "privacy.RetentionRun": "platform-wide jobs (log retention over every district) have no "
+    "district; district is nullable and privacy.queries scope reads by it",
 }
 
 SCOPE_EXEMPT_MARKER = "# scope-exempt:"

@@ -8,6 +8,7 @@ AWS_STORAGE_BUCKET_NAME, TWILIO_* and SENDGRID_* switches on its production coun
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -323,6 +324,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Encryption at rest (privacy/crypto.py, docs/ENCRYPTION.md) -----------------------------
+# Keys of their own, never SECRET_KEY: "id:base64key,..." (the first encrypts, all decrypt) and a
+# base64 key for keyed hashes. Production requires both (engage.E011); elsewhere a missing one
+# comes from a key file made once in VAR_DIR, so the embedded mode needs no environment.
+ENGAGE_FIELD_KEYS = env_str("ENGAGE_FIELD_KEYS")
+ENGAGE_FIELD_HASH_KEY = env_str("ENGAGE_FIELD_HASH_KEY")
+ENGAGE_FIELD_KEYS_REQUIRED = False
+ENGAGE_FIELD_KEY_FILE = VAR_DIR / "field-keys.json"
+
 # --- Engage ----------------------------------------------------------------------------------
 # Pages the benchmark command needs (a bare one-query view); off unless a bench run turns it on.
 ENGAGE_BENCH_VIEWS = env_bool("ENGAGE_BENCH_VIEWS", False)
@@ -384,8 +394,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "activities.tasks.sweep_stale_photos",
         "schedule": 300.0,
     },
+    # Retention (privacy.jobs): every job for every district, daily at 03:30 UTC; a missed day
+    # is caught up by the next (everything due by then is done).
+    "privacy-retention-daily": {
+        "task": "privacy.tasks.run_retention",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 CELERY_TASK_ROUTES = {
     "notifications.tasks.*": {"queue": "notifications"},
     "activities.tasks.process_*": {"queue": "media"},
+    "privacy.tasks.*": {"queue": "privacy"},
 }

@@ -7,6 +7,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from engage.progress import ProgressBar
 from privacy.audit import Actor
 from tenants.roster.actions import PARSERS, do_import_roster
 from tenants.roster.report import COUNT_KEYS, OUTCOMES
@@ -71,30 +72,3 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Roster imported."))
         else:
             self.stdout.write(self.style.ERROR("Nothing was imported."))
-
-
-class ProgressBar:
-    """`[#######.............]  35%  161,000 / 460,116 rows`, redrawn in place."""
-
-    WIDTH = 30
-
-    def __init__(self, stream):
-        self.stream = stream
-        self.shown = None
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = min(100, done * 100 // total) if total else 0
-        filled = self.WIDTH * percent // 100
-        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {percent:3d}%  {done:,} / {total:,} rows"
-        if line != self.shown:
-            self.stream.write("\r" + line, style_func=_plain, ending="")
-            self.stream.flush()
-            self.shown = line
-
-    def close(self) -> None:
-        if self.shown is not None:
-            self.stream.write("", style_func=_plain)
-
-
-def _plain(text: str) -> str:
-    return text  # stderr is styled as errors by default

@@ -1,0 +1,221 @@
+"""The right to be forgotten (PROMISES R5, R12): anonymise a family, keep the school's counts.
+
+Design. `do_erase_family` carries out one ERASURE request in one transaction, for the requester
+in the request's district: what identifies the family goes (their name, addresses, sign-in
+methods, profile, links to children, invites, join requests, the text of messages sent only to
+them, their outbox copies), and for each child of theirs who has no other guardian with access,
+what identifies the child goes too (name, pupil number, roster id, date of birth, nickname), along
+with everything the family sent (texts, answers, comments, ratings, photos and their files, and
+the teacher's feedback on them). The rows that count stay, emptied: submissions (so completions,
+points and participation are unchanged), delivery rows (time and outcome, the address blanked),
+activity events (ids only). Nothing is kept that could re-identify them: no hash of a name or an
+address (R12). Archived copies of their data are purged too. Files are deleted after the
+transaction commits, so a rollback never loses a file that is still referenced.
+
+Re-running on a finished request does nothing (it is no longer OPEN); on a person already
+erased, every step finds nothing left to change.
+"""
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from activities.models import BadgeAward, ChildProgress, Submission, SubmissionPhoto
+from guardians.models import (
+    Child,
+    Enrollment,
+    GuardianLink,
+    GuardianProfile,
+    HouseholdMember,
+    Invite,
+    JoinRequest,
+)
+from notifications.models import Delivery, Message, NotificationPreference, OutboxEntry, Suppression
+from privacy.archive import purge_archive
+from privacy.audit import Actor, record_audit_event
+from privacy.models import Archive, ArchivedRow, AuditEvent, PrivacyRequest
+from privacy.requests import do_complete_request
+from tenants.models import Membership, RosterPerson, User
+
+ERASED_DOMAIN = "erased.invalid"
+
+
+@transaction.atomic
+def do_erase_family(request: PrivacyRequest, *, actor: Actor) -> dict:
+    """Carry out an open ERASURE request (see module); returns the certificate (counts)."""
+    request = PrivacyRequest.objects.select_for_update().get(id=request.id)
+    if request.status != PrivacyRequest.Status.OPEN or request.requester_id is None:
+        return request.certificate
+    user = User.objects.select_for_update().get(id=request.requester_id)
+    district_id = request.district_id
+    counts: dict[str, int] = {}
+    child_ids = _children_to_erase(user.id, district_id)
+    files = []
+    files += _erase_submissions(district_id, user.id, child_ids, counts)
+    _erase_children(district_id, child_ids, counts)
+    _erase_person(user, district_id, counts)
+    counts["archives"] = _purge_archives(district_id, user.id, child_ids)
+    certificate = {
+        "erased_at": timezone.now().isoformat(),
+        "counts": {k: v for k, v in sorted(counts.items()) if v},
+        "categories": ["identity", "contact", "student_record", "content", "credential"],
+        "kept": ["usage counts (submissions, points, deliveries: without content or address)"],
+    }
+    do_complete_request(request, response="erased", certificate=certificate, actor=actor)
+    record_audit_event(
+        actor=actor,
+        action="family.erased",
+        target=request,
+        metadata={"children": len(child_ids), "files": len(files)},
+    )
+    transaction.on_commit(lambda: _delete_files(files))
+    return certificate
+
+
+def _children_to_erase(user_id: int, district_id: int) -> list[int]:
+    """The requester's children in the district who have no other active guardian with access
+    (a child another guardian still follows keeps their record; the requester's link and
+    their own contributions still go)."""
+    others = Count(
+        "guardian_links",
+        filter=Q(guardian_links__is_active=True, guardian_links__has_access=True)
+        & ~Q(guardian_links__guardian_id=user_id),
+    )
+    return list(
+        Child.objects.filter(district_id=district_id, guardian_links__guardian_id=user_id)
+        .annotate(others=others)
+        .filter(others=0)
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def _erase_submissions(district_id, user_id, child_ids, counts) -> list[str]:
+    """Empty the family's submissions (theirs, and every one about an erased child), keeping
+    the rows that count; delete their photos. Returns the file names to delete."""
+    submissions = Submission.objects.filter(district_id=district_id).filter(
+        Q(guardian_id=user_id) | Q(child_id__in=child_ids)
+    )
+    photos = SubmissionPhoto.objects.filter(
+        district_id=district_id, submission__in=submissions.values("id")
+    )
+    files = [
+        name for row in photos.values_list("upload", "image", "thumbnail") for name in row if name
+    ]
+    counts["photos"] = photos.delete()[0]
+    counts["submissions_emptied"] = submissions.update(
+        text="",
+        answers={},
+        comment="",
+        rating=None,
+        feedback="",
+        is_shared=False,
+        shared_by=None,
+        shared_at=None,
+        guardian=None,
+    )
+    return files
+
+
+def _erase_children(district_id, child_ids, counts) -> None:
+    now = timezone.now()
+    counts["children"] = Child.objects.filter(district_id=district_id, id__in=child_ids).update(
+        first_name="",
+        last_name="",
+        preferred_name="",
+        pupil_number="",
+        sourced_id="",
+        birth_date=None,
+        is_active=False,
+        removed_at=now,
+    )
+    Enrollment.objects.filter(district_id=district_id, child_id__in=child_ids).update(
+        is_active=False
+    )
+    ChildProgress.objects.filter(district_id=district_id, child_id__in=child_ids).update(
+        nickname="", is_on_leaderboard=False
+    )
+    BadgeAward.objects.filter(district_id=district_id, child_id__in=child_ids).update(label="")
+    counts["join_requests"] = JoinRequest.objects.filter(
+        district_id=district_id, child_id__in=child_ids
+    ).delete()[0]
+
+
+def _erase_person(user: User, district_id: int, counts) -> None:
+    """The person's own data in the district; the account itself when it is theirs alone."""
+    addresses = [a for a in (user.email, user.phone) if a]
+    counts["guardian_links"] = GuardianLink.objects.filter(
+        district_id=district_id, guardian_id=user.id
+    ).delete()[0]
+    for model, field in (
+        (GuardianProfile, "guardian_id"),
+        (HouseholdMember, "guardian_id"),
+        (Invite, "guardian_id"),
+        (JoinRequest, "requester_id"),
+        (RosterPerson, "user_id"),
+    ):
+        counts[model._meta.model_name] = model.objects.filter(
+            district_id=district_id, **{field: user.id}
+        ).delete()[0]
+    Membership.objects.filter(district_id=district_id, user_id=user.id).update(
+        is_active=False, revoked_at=timezone.now()
+    )
+    # Messages sent to them alone held their name (invites, codes, notices); the delivery rows
+    # keep time and outcome for the message log, without the address.
+    personal = Message.objects.filter(
+        district_id=district_id, audience__ids=[user.id], audience__type__in=["guardians", "people"]
+    )
+    counts["messages_emptied"] = personal.update(content={}, body_purged_at=timezone.now())
+    counts["deliveries_anonymised"] = Delivery.objects.filter(recipient_id=user.id).update(
+        address="", recipient=None
+    )
+    counts["outbox"] = OutboxEntry.objects.filter(to__in=addresses).delete()[0]
+    AuditEvent.objects.filter(actor_id=user.id).update(ip_address=None)
+    if not Membership.objects.filter(user_id=user.id, is_active=True).exists():
+        _anonymise_account(user, addresses, counts)
+
+
+def _anonymise_account(user: User, addresses: list[str], counts) -> None:
+    """Nothing of the person stays on the account row; it can never sign in again."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+    from rest_framework.authtoken.models import Token
+
+    for model in (EmailAddress, Authenticator, SocialAccount, Token):
+        model.objects.filter(user_id=user.id).delete()
+    NotificationPreference.objects.filter(user_id=user.id).delete()
+    counts["suppressions"] = Suppression.objects.filter(address__in=addresses).delete()[0]
+    user.email = f"erased-{user.id}@{ERASED_DOMAIN}"
+    user.phone = None
+    user.first_name = user.last_name = ""
+    user.timezone = ""
+    user.email_verified = user.phone_verified = False
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()  # the save signal drops the cached user: signed out on the next request
+    counts["accounts"] = 1
+
+
+def _purge_archives(district_id: int, user_id: int, child_ids: list[int]) -> int:
+    """Archived copies of the family's data (a deleted submission, a deleted account) go for
+    good now, not at the end of their restore window."""
+    rows = ArchivedRow.objects.filter(district_id=district_id).filter(
+        Q(model_label="tenants.user", object_id=str(user_id))
+        | Q(data__fields__guardian=user_id)
+        | Q(data__fields__child__in=child_ids)
+    )
+    archives = Archive.objects.filter(
+        id__in=rows.values("archive_id"), state=Archive.State.ARCHIVED
+    )
+    purged = 0
+    for archive in archives:
+        purge_archive(archive)
+        purged += 1
+    return purged
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
