@@ -14,12 +14,15 @@ purge deletes the archived rows in chunks by id (no OFFSET, one transaction per 
 the files; a purge that stops half-way is resumed by the next run, and a finished one is a no-op.
 """
 
+import base64
+import datetime
 import json
 from collections import Counter, defaultdict
 
 from django.apps import apps
 from django.core import serializers
 from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -74,7 +77,7 @@ def archive_objects(
             objects = list(row_model._base_manager.filter(pk__in=batch).order_by("pk"))
             files.extend(_file_names(objects))
             rows = []
-            for data in json.loads(serializers.serialize("json", objects)):
+            for data in _exact_json(serializers.serialize("python", objects)):
                 rows.append(
                     ArchivedRow(
                         district_id=district_id,
@@ -187,6 +190,22 @@ def _nulled_keys(collector: Collector) -> list:
             [model._meta.label, field.attname, [old, pks]] for old, pks in by_value.items()
         )
     return nulled
+
+
+class _ExactEncoder(DjangoJSONEncoder):
+    """Django's encoder, but times keep their microseconds (it rounds to milliseconds), so a
+    restore puts back exactly what was there."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        if isinstance(o, bytes | memoryview):
+            return base64.b64encode(bytes(o)).decode()
+        return super().default(o)
+
+
+def _exact_json(rows: list[dict]) -> list[dict]:
+    return json.loads(json.dumps(rows, cls=_ExactEncoder))
 
 
 def _file_names(objects: list[models.Model]) -> list[str]:

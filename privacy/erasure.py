@@ -18,7 +18,7 @@ erased, every step finds nothing left to change.
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from activities.models import BadgeAward, ChildProgress, Submission, SubmissionPhoto
@@ -51,9 +51,14 @@ def do_erase_family(request: PrivacyRequest, *, actor: Actor) -> dict:
     district_id = request.district_id
     counts: dict[str, int] = {}
     child_ids = _children_to_erase(user.id, district_id)
-    files = []
-    files += _erase_submissions(district_id, user.id, child_ids, counts)
+    submission_ids = list(
+        Submission.objects.filter(district_id=district_id)
+        .filter(Q(guardian_id=user.id) | Q(child_id__in=child_ids))
+        .values_list("id", flat=True)
+    )
+    files = _erase_submissions(district_id, submission_ids, counts)
     _erase_children(district_id, child_ids, counts)
+    _erase_messages(district_id, user.id, submission_ids, counts)
     _erase_person(user, district_id, counts)
     counts["archives"] = _purge_archives(district_id, user.id, child_ids)
     certificate = {
@@ -77,26 +82,21 @@ def _children_to_erase(user_id: int, district_id: int) -> list[int]:
     """The requester's children in the district who have no other active guardian with access
     (a child another guardian still follows keeps their record; the requester's link and
     their own contributions still go)."""
-    others = Count(
-        "guardian_links",
-        filter=Q(guardian_links__is_active=True, guardian_links__has_access=True)
-        & ~Q(guardian_links__guardian_id=user_id),
-    )
+    other_guardian = GuardianLink.objects.filter(
+        child_id=OuterRef("id"), is_active=True, has_access=True
+    ).exclude(guardian_id=user_id)
     return list(
         Child.objects.filter(district_id=district_id, guardian_links__guardian_id=user_id)
-        .annotate(others=others)
-        .filter(others=0)
+        .filter(~Exists(other_guardian))
         .values_list("id", flat=True)
         .distinct()
     )
 
 
-def _erase_submissions(district_id, user_id, child_ids, counts) -> list[str]:
+def _erase_submissions(district_id, submission_ids, counts) -> list[str]:
     """Empty the family's submissions (theirs, and every one about an erased child), keeping
     the rows that count; delete their photos. Returns the file names to delete."""
-    submissions = Submission.objects.filter(district_id=district_id).filter(
-        Q(guardian_id=user_id) | Q(child_id__in=child_ids)
-    )
+    submissions = Submission.objects.filter(district_id=district_id, id__in=submission_ids)
     photos = SubmissionPhoto.objects.filter(
         district_id=district_id, submission__in=submissions.values("id")
     )
@@ -161,12 +161,6 @@ def _erase_person(user: User, district_id: int, counts) -> None:
     Membership.objects.filter(district_id=district_id, user_id=user.id).update(
         is_active=False, revoked_at=timezone.now()
     )
-    # Messages sent to them alone held their name (invites, codes, notices); the delivery rows
-    # keep time and outcome for the message log, without the address.
-    personal = Message.objects.filter(
-        district_id=district_id, audience__ids=[user.id], audience__type__in=["guardians", "people"]
-    )
-    counts["messages_emptied"] = personal.update(content={}, body_purged_at=timezone.now())
     counts["deliveries_anonymised"] = Delivery.objects.filter(recipient_id=user.id).update(
         address="", recipient=None
     )
@@ -174,6 +168,17 @@ def _erase_person(user: User, district_id: int, counts) -> None:
     AuditEvent.objects.filter(actor_id=user.id).update(ip_address=None)
     if not Membership.objects.filter(user_id=user.id, is_active=True).exists():
         _anonymise_account(user, addresses, counts)
+
+
+def _erase_messages(district_id, user_id, submission_ids, counts) -> None:
+    """Messages about the family held their names: those sent to them alone (invites, codes,
+    notices) and the feedback on their work. The delivery rows keep time and outcome for the
+    message log (R11), without the address (see _erase_person)."""
+    personal = Message.objects.filter(district_id=district_id).filter(
+        Q(audience__ids=[user_id], audience__type__in=["guardians", "people"])
+        | Q(source_type="submission", source_id__in=[str(i) for i in submission_ids])
+    )
+    counts["messages_emptied"] = personal.update(content={}, body_purged_at=timezone.now())
 
 
 def _anonymise_account(user: User, addresses: list[str], counts) -> None:

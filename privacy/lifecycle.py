@@ -36,12 +36,17 @@ OPEN_DELIVERY_STATES = [Delivery.Status.PENDING, Delivery.Status.HELD]
 
 @transaction.atomic
 def do_close_account(
-    user: User, *, district: District, actor: Actor, reason: str = "requested"
+    user: User,
+    *,
+    district: District,
+    actor: Actor,
+    reason: str = "requested",
+    now: datetime.datetime | None = None,
 ) -> LifecycleTimer:
     """Deactivate at once, stop every message, revoke invites and tokens, and hold the account
     for the district's closure hold before it is deleted for good (R2). Signing in stops at
     once: the deactivated row fails the session check on the next request."""
-    now = timezone.now()
+    now = now or timezone.now()
     user.is_active = False
     user.save(update_fields=["is_active"])  # the save signal bumps the cached user
     Delivery.objects.filter(recipient_id=user.id, status__in=OPEN_DELIVERY_STATES).update(
@@ -282,7 +287,7 @@ def _close_inactive_account(timer: LifecycleTimer, now: datetime.datetime) -> st
     if user is None:
         return "skipped"
     district = District.objects.get(id=timer.district_id)
-    do_close_account(user, district=district, actor=Actor.system(), reason="inactive")
+    do_close_account(user, district=district, actor=Actor.system(), reason="inactive", now=now)
     return "closed"
 
 
