@@ -21,12 +21,15 @@ STAMP := $(VENV)/.engage-installed
 RUNSERVER_ADDRESS ?= 127.0.0.1:8000
 
 # Dummy production environment for `check --deploy`: the values only satisfy the settings'
-# refusal to load without them; nothing is contacted.
+# refusal to load without them and the field-key check (engage.E011); nothing is contacted.
+RANDOM_KEY = $$($(PY) -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
 DEPLOY_CHECK_ENV = DJANGO_SETTINGS_MODULE=engage.settings.production \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=engage.example.org \
 	DATABASE_URL=postgres://engage@db.invalid:5432/engage \
-	REDIS_URL=redis://redis.invalid:6379/0
+	REDIS_URL=redis://redis.invalid:6379/0 \
+	ENGAGE_FIELD_KEYS="check:$(RANDOM_KEY)" \
+	ENGAGE_FIELD_HASH_KEY="$(RANDOM_KEY)"
 
 .PHONY: help install test lint check demo demo-setup lock bench
 

@@ -1,5 +1,8 @@
 """Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 
+The field-encryption keys (ENGAGE_FIELD_KEYS, ENGAGE_FIELD_HASH_KEY) are required too: a system
+check (engage.E011) reports a missing or malformed one, and nothing encrypts or decrypts without.
+
 S3 (AWS_STORAGE_BUCKET_NAME), Twilio (TWILIO_*), SendGrid (SENDGRID_*) and Sentry (SENTRY_DSN) are
 optional and switch their features on (see base.py).
 """
@@ -22,6 +25,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 ENGAGE_BENCH_VIEWS = False
+# Sensitive fields are encrypted with keys from the environment only: engage.E011 fails without
+# ENGAGE_FIELD_KEYS and ENGAGE_FIELD_HASH_KEY, and no key file is ever made (docs/ENCRYPTION.md).
+ENGAGE_FIELD_KEYS_REQUIRED = True
 
 if SENTRY_DSN:
     import sentry_sdk

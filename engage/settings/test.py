@@ -23,6 +23,10 @@ ENGAGE_OUTBOX_PAGE = True
 SMS_ENABLED = False
 SENDGRID_ENABLED = False
 WHITENOISE_AUTOREFRESH = True
+# Fixed field keys (never derived from SECRET_KEY), so worker processes of the fault tests read
+# what the tests wrote; tests/privacy/test_crypto.py overrides them to test rotation.
+ENGAGE_FIELD_KEYS = "test-1:i8sMSmDqYoiEnRgMYV5blw0sC2OxYkt75X1MnkryXBY="
+ENGAGE_FIELD_HASH_KEY = "WFmxRf6XLPXXTvN7GqveKWgV2M5iEgih5L+o2jaQWTs="
 
 # SQLite tests use a file, so that worker processes of the fault tests can share it.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
