@@ -78,6 +78,15 @@ class ChildForm(ClassroomChoiceMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Optional. Used only to check a parent's identity when they join."),
     )
+    is_disadvantaged = forms.NullBooleanField(
+        label=_("Disadvantaged (pupil premium or free school meals)"),
+        required=False,
+        widget=forms.NullBooleanSelect,
+        help_text=_(
+            "As the district records it. Kept encrypted; used only to count how engagement "
+            "differs between groups, never shown to teachers or families."
+        ),
+    )
     classroom_id = forms.TypedChoiceField(label=_("Classroom"), coerce=int)
 
     def __init__(self, *args, classrooms=None, **kwargs):

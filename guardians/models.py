@@ -7,6 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from privacy.classification import Category as C
+from privacy.fields import (
+    EncryptedBooleanField,
+    EncryptedCharField,
+    EncryptedDateField,
+    KeyedHashField,
+)
 from tenants.models import Classroom, DistrictScopedModel, SchoolScopedModel
 
 
@@ -20,8 +26,14 @@ class Child(SchoolScopedModel):
     pupil_number = models.CharField(max_length=64, blank=True)
     sourced_id = models.CharField(max_length=255, blank=True)
     # Only from a roster's demographics.csv, when the district turns that on (for guardians'
-    # identity checks); nothing else of demographics is kept.
-    birth_date = models.DateField(null=True, blank=True)
+    # identity checks); nothing else of demographics is kept. Encrypted at rest (PROMISES S1);
+    # the identity check finds children by the keyed hash.
+    birth_date = EncryptedDateField(null=True, blank=True)
+    birth_date_hash = KeyedHashField(source="birth_date")
+    # Pupil premium / free-school-meals status as the district records it (None: not recorded),
+    # for the engagement gap on dashboards, which count by the keyed hash without decrypting.
+    is_disadvantaged = EncryptedBooleanField(null=True, blank=True)
+    is_disadvantaged_hash = KeyedHashField(source="is_disadvantaged")
     is_active = models.BooleanField(default=True)
     # When the roster removed the child (a leaver, or no longer listed): the privacy engine's
     # retention timers start here. Cleared when a later roster lists the child again.
@@ -32,7 +44,10 @@ class Child(SchoolScopedModel):
         "id": C.NONE,
         "district": C.NONE,
         "school": C.STUDENT_RECORD,
-        "birth_date": C.SENSITIVE,  # encrypted at rest by the privacy issue
+        "birth_date": C.SENSITIVE,
+        "birth_date_hash": C.SENSITIVE,
+        "is_disadvantaged": C.SENSITIVE,
+        "is_disadvantaged_hash": C.SENSITIVE,
         "removed_at": C.NONE,
         "first_name": C.IDENTITY,
         "last_name": C.IDENTITY,
@@ -46,7 +61,10 @@ class Child(SchoolScopedModel):
 
     class Meta:
         verbose_name_plural = "children"
-        indexes = [models.Index(fields=["district", "school", "is_active"])]
+        indexes = [
+            models.Index(fields=["district", "school", "is_active"]),
+            models.Index(fields=["district", "birth_date_hash"]),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -208,7 +226,8 @@ class GuardianProfile(DistrictScopedModel):
     )
     children_grades = models.CharField(max_length=100, blank=True)
     children_at_school = models.PositiveSmallIntegerField(null=True, blank=True)
-    ethnicity = models.CharField(max_length=100, blank=True)
+    # As the guardian chose to give it, never required (PROMISES C1); encrypted at rest (S1).
+    ethnicity = EncryptedCharField(max_length=100, blank=True, default="")
     is_skipped = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -285,7 +304,7 @@ class JoinRequest(SchoolScopedModel):
     )
     child_first_name = models.CharField(max_length=150)
     child_last_name = models.CharField(max_length=150)
-    child_birth_date = models.DateField(null=True, blank=True)
+    child_birth_date = EncryptedDateField(null=True, blank=True)
     relationship = models.CharField(
         max_length=20,
         choices=GuardianLink.Relationship.choices,

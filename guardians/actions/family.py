@@ -21,6 +21,7 @@ def do_create_child(
     pupil_number: str = "",
     preferred_name: str = "",
     birth_date=None,
+    is_disadvantaged: bool | None = None,
     actor: Actor,
 ) -> Child:
     """Add a child record to `school`'s roster."""
@@ -33,6 +34,7 @@ def do_create_child(
         grade_level=grade_level,
         pupil_number=pupil_number,
         birth_date=birth_date,
+        is_disadvantaged=is_disadvantaged,
     )
     record_audit_event(actor=actor, action="child.created", target=child)
     return child

@@ -26,6 +26,7 @@ from guardians.queries.manage import (
     is_in_district,
 )
 from privacy.audit import Actor, record_audit_event
+from privacy.fields import with_keyed_hashes
 from tenants.actions import ActionError, do_create_user
 from tenants.cache_keys import family_dependency, memberships_dependency
 from tenants.models import Classroom, Membership, Role, User
@@ -33,6 +34,8 @@ from tenants.phones import InvalidPhoneNumber, normalise_phone
 from tenants.scope import Scope
 
 CHILD_FIELDS = ("first_name", "last_name", "preferred_name", "grade_level", "pupil_number")
+# Encrypted at rest (privacy.fields); only school and district admins see or set them.
+ENCRYPTED_CHILD_FIELDS = ("birth_date", "is_disadvantaged")
 
 
 class FieldError(ActionError):
@@ -57,6 +60,7 @@ def do_add_child(
     grade_level: str = "",
     pupil_number: str = "",
     birth_date=None,
+    is_disadvantaged: bool | None = None,
     actor: Actor,
 ) -> Child:
     """Add a child to `classroom`'s school (district and school copied from it) and enroll them.
@@ -73,6 +77,7 @@ def do_add_child(
         grade_level=grade_level,
         pupil_number=pupil_number,
         birth_date=birth_date,
+        is_disadvantaged=is_disadvantaged,
         actor=actor,
     )
     do_enroll_child(child, classroom, actor=actor)
@@ -81,9 +86,10 @@ def do_add_child(
 
 @transaction.atomic
 def do_update_child(child: Child, *, actor: Actor, **values) -> Child:
-    """Change a child's names, grade, pupil number or birth date (keywords of CHILD_FIELDS and
-    `birth_date`). Audits the names of the fields that changed, never their values."""
-    allowed = {*CHILD_FIELDS, "birth_date"}
+    """Change a child's names, grade, pupil number, birth date or disadvantage status (keywords
+    of CHILD_FIELDS and ENCRYPTED_CHILD_FIELDS). Audits the names of the fields that changed,
+    never their values."""
+    allowed = {*CHILD_FIELDS, *ENCRYPTED_CHILD_FIELDS}
     if set(values) - allowed:
         raise TypeError(f"unknown child fields: {sorted(set(values) - allowed)}")
     changed = [name for name, value in values.items() if getattr(child, name) != value]
@@ -93,7 +99,7 @@ def do_update_child(child: Child, *, actor: Actor, **values) -> Child:
         _check_pupil_number(child.school_id, values["pupil_number"], exclude_id=child.id)
     for name in changed:
         setattr(child, name, values[name])
-    child.save(update_fields=changed)
+    child.save(update_fields=with_keyed_hashes(Child, changed))
     bump_families_of(child)
     record_audit_event(
         actor=actor, action="child.updated", target=child, metadata={"fields": sorted(changed)}

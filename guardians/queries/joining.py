@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from guardians.models import Child, GuardianLink, GuardianProfile, JoinCode, JoinRequest
+from privacy.fields import keyed_hash_lookup
 from tenants.models import District, User
 from tenants.queries import is_family_only
 from tenants.scope import Scope
@@ -41,7 +42,8 @@ def find_roster_guardian(
         _same_name("last_name", child_last_name),
         district_id=district.id,
         is_active=True,
-        birth_date=child_birth_date,
+        # birth dates are encrypted: found by their keyed hash, made with the district's id
+        **keyed_hash_lookup(Child, "birth_date", child_birth_date, district_id=district.id),
     )
     contact = (
         {"guardian__phone": address} if channel == "sms" else {"guardian__email__iexact": address}

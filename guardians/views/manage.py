@@ -110,7 +110,8 @@ def child_detail(request, scope, child_id: int):
 @scoped_view(WRITE)
 def child_edit(request, scope, child_id: int):
     child = queries.access_child(scope, child_id)
-    initial = {name: getattr(child, name) for name in (*actions.CHILD_FIELDS, "birth_date")}
+    names = (*actions.CHILD_FIELDS, *actions.ENCRYPTED_CHILD_FIELDS)
+    initial = {name: getattr(child, name) for name in names}
     form = ChildForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

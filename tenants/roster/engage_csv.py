@@ -22,6 +22,7 @@ from tenants.roster.records import (
     add_unique,
     clean_email,
     parse_date,
+    parse_yes_no,
     with_kind,
 )
 from tenants.roster.report import Report, RosterRejected
@@ -59,6 +60,7 @@ COLUMNS = {
         "classroom_name",
         "grade",
         "birth_date",
+        "disadvantaged",
     ),
     "guardians.csv": ("guardian_id", "first_name", "last_name", "email", "phone", "language"),
     "links.csv": ("guardian_id", "child_id", "relationship", "contact_role"),
@@ -197,6 +199,9 @@ class EngageParser:
         person.school_sourced_id = school_id
         if self.is_birth_date_imported and row.get("birth_date"):
             person.birth_date = parse_date(self.report, where, "birth_date", row["birth_date"])
+        person.is_disadvantaged = parse_yes_no(
+            self.report, where, "disadvantaged", row["disadvantaged"]
+        )
         added = add_unique(self.report, self.snapshot.people, key, person, where, "child_id")
         if added and classroom_id:
             classroom_id = self.snapshot.classrooms[classroom_id].sourced_id

@@ -58,6 +58,7 @@ CHILD_FIELDS = (
     "birth_date",
     "is_active",
     "removed_at",
+    "is_disadvantaged",
 )
 STREAM_CHUNK = 5000
 

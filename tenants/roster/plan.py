@@ -340,10 +340,12 @@ class Planner(YearPlanning):
                 "birth_date": person.birth_date,
                 "is_active": True,
                 "removed_at": None,  # a child the roster lists again is no longer removed
+                "is_disadvantaged": person.is_disadvantaged,
             }
             compare = dict(zip(CHILD_COLUMNS, row[2:], strict=True)) if row else {}
-            if person.birth_date is None:
-                compare.pop("birth_date", None)  # kept unless the roster gives one
+            for name in ("birth_date", "is_disadvantaged"):
+                if values[name] is None:
+                    compare.pop(name, None)  # kept unless the roster gives one
             self.children[person.sourced_id] = self.upsert("children", Child, row, values, compare)
         removed_at = timezone.now()
         for sid in self.gone("people", self.ex.children, self.s.people):

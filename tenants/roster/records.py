@@ -74,6 +74,7 @@ class PersonRecord:
     preferred_language: str = ""
     relationship: str = ""
     birth_date: datetime.date | None = None
+    is_disadvantaged: bool | None = None
 
 
 _KIND_SETS: dict[frozenset[str], frozenset[str]] = {}
@@ -136,6 +137,20 @@ def parse_date(report: Report, where: Where, column: str, value: str) -> datetim
             pass
     report.error(where.file, where.line, column, value, "not a date in the form YYYY-MM-DD")
     return None
+
+
+YES_NO = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+
+
+def parse_yes_no(report: Report, where: Where, column: str, value: str) -> bool | None:
+    """yes / no, true / false or 1 / 0 (any case); None when blank, or after reporting a located
+    error for anything else."""
+    if not value:
+        return None
+    answer = YES_NO.get(value.lower())
+    if answer is None:
+        report.error(where.file, where.line, column, value, "not one of yes, no, true, false, 1, 0")
+    return answer
 
 
 def check_timestamp(report: Report, where: Where, column: str, value: str) -> bool:

@@ -46,6 +46,7 @@ CREATE_COLUMNS = {
         "pupil_number",
         "school_id",
         "birth_date",
+        "is_disadvantaged",
     ),
     Membership: ("role", "user_id", "school_id", "classroom_id", "granted_by_id"),
     Enrollment: ("school_id", "classroom_id", "child_id"),
@@ -61,6 +62,7 @@ CHILD_COLUMNS = (  # Existing.children rows from index 2
     "birth_date",
     "is_active",
     "removed_at",
+    "is_disadvantaged",
 )
 
 

@@ -6,16 +6,22 @@ point at (school years, schools, classrooms, users, children) take theirs from t
 sequence first (`nextval`, the ids an INSERT would have drawn); the others get theirs from the
 column default. Either way each NewRow learns its id before the rows that point at it are written.
 Every column the plan does not give comes from the field's default, computed once per import.
+Encrypted columns (privacy.fields) are encrypted on every path: COPY writes what the field's
+`get_prep_value` makes, and their keyed hashes are computed from the planned value and the
+district; bulk_create and bulk_update encrypt through the field, and updates name the hashes.
 
 Deactivation only ever sets is_active=False (memberships also get revoked_at; children leaving
 get removed_at in the plan's updates): a roster never deletes, so the privacy engine's timers
 decide what is erased and when.
 """
 
+import functools
+
 from django.db import connection
 from django.utils import timezone
 
 from engage import versioned_cache
+from privacy.fields import EncryptedField, KeyedHashField, fill_keyed_hashes, with_keyed_hashes
 from tenants.cache_keys import family_dependency, memberships_dependency, user_dependency
 from tenants.models import Membership, SchoolYear, User
 from tenants.roster.existing import BATCH, batches
@@ -38,11 +44,16 @@ def write_plan(plan: Plan, progress: Progress | None = None) -> None:
     updated_user_ids = set()
     for model in WRITE_ORDER:
         for fields, rows in plan.update.get(model, {}).items():
+            written = with_keyed_hashes(model, fields)
             for chunk in batches(rows):
                 instances = [
                     model(id=row[0], **dict(zip(fields, row[1:], strict=True))) for row in chunk
                 ]
-                model.objects.bulk_update(instances, fields)
+                if len(written) > len(fields):
+                    for instance in instances:
+                        instance.district_id = district.id
+                        fill_keyed_hashes(instance)
+                model.objects.bulk_update(instances, written)
                 progress.advance(len(chunk))
             if model is User:
                 updated_user_ids.update(row[0] for row in rows)
@@ -74,29 +85,39 @@ def _id(ref):
 
 
 class _Columns:
-    """Where each column's value of a new row comes from: the plan's tuple, or a constant."""
+    """Where each column's value of a new row comes from: the plan's tuple, or a constant.
 
-    def __init__(self, model, district):
+    `is_copy`: the values go to the database as they are (COPY), so encrypted columns are
+    encrypted here and keyed hashes computed; model instances (bulk_create) do both themselves.
+    """
+
+    def __init__(self, model, district, *, is_copy: bool = False):
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         planned = {name: index for index, name in enumerate(CREATE_COLUMNS[model], 1)}
         self.sources = []
         for f in self.fields:
             if f.attname in planned:
-                self.sources.append((planned[f.attname], f.is_relation))
+                prepare = f.get_prep_value if is_copy and isinstance(f, EncryptedField) else None
+                self.sources.append((planned[f.attname], f.is_relation, prepare))
+            elif is_copy and isinstance(f, KeyedHashField) and f.source in planned:
+                hash_value = functools.partial(f.hash_value, district_id=district.id)
+                self.sources.append((planned[f.source], False, hash_value))
             elif f.attname == "district_id":
-                self.sources.append((None, district.id))
+                self.sources.append((None, district.id, None))
             else:
                 # once per import: every row created by it has the same created_at
-                self.sources.append((None, f.get_default()))
+                self.sources.append((None, f.get_default(), None))
 
     def values(self, row: tuple) -> list:
         values = []
-        for index, extra in self.sources:
+        for index, extra, prepare in self.sources:
             if index is None:
                 values.append(extra)
             elif extra:  # a reference: an id, or a NewRow written before
                 value = row[index]
                 values.append(value.id if value.__class__ is NewRow else value)
+            elif prepare is not None:
+                values.append(prepare(row[index]))
             else:
                 values.append(row[index])
         return values
@@ -104,7 +125,7 @@ class _Columns:
 
 def copy_rows(model, rows: list[tuple], district, progress: Progress) -> None:
     """PostgreSQL: COPY the rows in, with ids drawn from the table's sequence when needed."""
-    columns = _Columns(model, district)
+    columns = _Columns(model, district, is_copy=True)
     table = connection.ops.quote_name(model._meta.db_table)
     needs_ids = rows[0][0] is not None
     names = [f.column for f in columns.fields]
