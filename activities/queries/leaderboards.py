@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.models import ChildProgress, SchoolActivitySettings, Submission
-from guardians.models import Child, Enrollment
+from guardians.models import Child, Enrollment, GuardianLink
+from privacy.models import ProcessingRestriction
 from tenants import queries as tenant_queries
 from tenants.models import Classroom, School, SchoolYear
 from tenants.roles import Cap
@@ -121,11 +122,13 @@ def get_classroom_leaderboard(
 
 def _classroom_counts(classroom: Classroom) -> list[tuple]:
     """(child id, first, preferred, last name, nickname, completions) of the enrolled children
-    on the leaderboard with at least one completion in the classroom. One query."""
+    on the leaderboard with at least one completion in the classroom, but for children whose
+    every guardian with access restricted processing in the district (PROMISES R13). One query."""
     district_id = classroom.district_id
     with connection.cursor() as cursor:
         cursor.execute(
-            _classroom_sql(), [district_id, classroom.id, district_id, classroom.id, district_id]
+            _classroom_sql(),
+            [district_id, classroom.id, district_id, classroom.id, district_id] + [district_id] * 4,
         )
         return cursor.fetchall()
 
@@ -135,9 +138,18 @@ def _classroom_counts(classroom: Classroom) -> list[tuple]:
 # Both read only the index Submission(district, classroom, child, submitted_at).
 @cache
 def _classroom_sql() -> str:
-    submission, enrollment, child, progress = map(
-        _table, (Submission, Enrollment, Child, ChildProgress)
+    submission, enrollment, child, progress, link, restriction = map(
+        _table, (Submission, Enrollment, Child, ChildProgress, GuardianLink, ProcessingRestriction)
     )
+    # A family that restricted processing (R13) is off the leaderboard: a child leaves it when
+    # a guardian with access is restricted and none is not. Two probes of the child's links (a
+    # handful of rows, by the child index) per child listed; the first is false unless someone
+    # of the family restricted, so the usual cost is one index probe per child.
+    restricted = f"""
+        SELECT 1 FROM {link} l WHERE l.child_id = n.child_id AND l.district_id = %s
+            AND l.is_active AND l.has_access AND {{negation}} EXISTS (
+                SELECT 1 FROM {restriction} r WHERE r.district_id = %s
+                    AND r.user_id = l.guardian_id AND r.lifted_at IS NULL)"""  # noqa: S608
     return f"""
         SELECT c.id, c.first_name, c.preferred_name, c.last_name, p.nickname, n.completions
         FROM (
@@ -150,6 +162,10 @@ def _classroom_sql() -> str:
         JOIN {child} c ON c.id = n.child_id AND c.is_active
         LEFT JOIN {progress} p ON p.district_id = %s AND p.child_id = n.child_id
         WHERE COALESCE(p.is_on_leaderboard, TRUE)
+            AND NOT (
+                EXISTS ({restricted.format(negation="")})
+                AND NOT EXISTS ({restricted.format(negation="NOT")})
+            )
     """  # noqa: S608 (table names from the models; every value is a parameter)
 
 
