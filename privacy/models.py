@@ -73,6 +73,17 @@ class PolicyVersion(DistrictScopedModel):
     url = models.URLField(blank=True)
     effective_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
+    # S4: what changed since the previous version, in plain words for families. A material
+    # change asks every family to consent again once it is in force (and needs 30 days' notice
+    # to the district); a non-material one is only shown to them once. Versions are material
+    # unless the district says otherwise, as every version was before this was recorded.
+    changes_summary = models.TextField(blank=True)
+    is_material = models.BooleanField(default=True)
+    # When the district's admins were told of a material change (the 30 days' notice).
+    notified_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     data_classification = {
         "id": C.NONE,
@@ -83,6 +94,10 @@ class PolicyVersion(DistrictScopedModel):
         "url": C.NONE,
         "effective_at": C.NONE,
         "created_at": C.NONE,
+        "changes_summary": C.NONE,
+        "is_material": C.NONE,
+        "notified_at": C.NONE,
+        "published_by": C.SECURITY,
     }
 
     class Meta:
@@ -508,3 +523,151 @@ class ProcessingRestriction(DistrictScopedModel):
 
     def __str__(self) -> str:
         return f"restriction of user {self.user_id} in district {self.district_id}"
+
+
+class PolicySummaryShown(DistrictScopedModel):
+    """A family was shown the plain-language summary of a non-material policy change (S4).
+
+    A non-material version does not ask families to consent again; they are told what changed
+    once, at their next sign-in (privacy.versions.show_policy_changes), and this row keeps it
+    from being shown again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE, related_name="+")
+    shown_at = models.DateTimeField(default=timezone.now)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "user": C.IDENTITY,
+        "policy_version": C.USAGE,
+        "shown_at": C.USAGE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "policy_version"], name="policysummaryshown_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"policy {self.policy_version_id} summary shown to user {self.user_id}"
+
+
+class Incident(models.Model):
+    """A personal-data breach in the register that platform operators keep (PROMISES S2).
+
+    One breach may touch several districts, so the incident itself is platform-level (no
+    district); each district it affects is an IncidentDistrict row, scoped as usual, which
+    carries that district's contact and its own notice. Two clocks start at `confirmed_at`:
+    every affected district is told within 48 hours (SMT) and the authority within 72 (LWP).
+    """
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", _("Investigating")
+        CONTAINED = "contained", _("Contained")
+        CLOSED = "closed", _("Closed")
+
+    class BreachDate(models.TextChoices):
+        EXACT = "exact", _("Date of the breach")
+        ESTIMATED = "estimated", _("Estimated date of the breach")
+        RANGE = "range", _("Date range within which the breach occurred")
+        UNKNOWN = "unknown", _("Not yet known")
+
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    discovered_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField()
+    breach_date_kind = models.CharField(max_length=10, choices=BreachDate.choices)
+    breach_started_on = models.DateField(null=True, blank=True)
+    breach_ended_on = models.DateField(null=True, blank=True)
+    # privacy.classification.Category values (never "none"), plus anything they do not name.
+    information_types = models.JSONField(default=list, blank=True)
+    other_information = models.CharField(max_length=300, blank=True)
+    is_delayed_for_law_enforcement = models.BooleanField(default=False)
+    law_enforcement_details = models.TextField(blank=True)
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.INVESTIGATING)
+    authority_notified_at = models.DateTimeField(null=True, blank=True)
+    authority_notified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Which authority, and its case number, in the operator's words.
+    authority_reference = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    data_classification = {
+        "id": C.NONE,
+        "title": C.SECURITY,
+        "description": C.SECURITY,
+        "discovered_at": C.SECURITY,
+        "confirmed_at": C.SECURITY,
+        "breach_date_kind": C.SECURITY,
+        "breach_started_on": C.SECURITY,
+        "breach_ended_on": C.SECURITY,
+        "information_types": C.SECURITY,
+        "other_information": C.SECURITY,
+        "is_delayed_for_law_enforcement": C.SECURITY,
+        "law_enforcement_details": C.SECURITY,
+        "status": C.SECURITY,
+        "authority_notified_at": C.SECURITY,
+        "authority_notified_by": C.SECURITY,
+        "authority_reference": C.SECURITY,
+        "created_by": C.SECURITY,
+        "created_at": C.SECURITY,
+        "updated_at": C.SECURITY,
+    }
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "confirmed_at"])]
+
+    def __str__(self) -> str:
+        return f"incident {self.id}: {self.title}"
+
+
+class IncidentDistrict(DistrictScopedModel):
+    """A district an incident affects: whom to tell there, and when its notice went out.
+
+    The district sees the incident (read-only) once its notice is recorded as sent, never
+    before: a notice delayed at law enforcement's request stays with the operators until then.
+    """
+
+    class Channel(models.TextChoices):
+        ENGAGE = "engage", _("Email through Engage")
+        OTHER = "other", _("Sent another way")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected")
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    notice_sent_at = models.DateTimeField(null=True, blank=True)
+    notice_sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notice_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "incident": C.NONE,
+        "contact_name": C.IDENTITY,
+        "contact_email": C.CONTACT,
+        "notice_sent_at": C.SECURITY,
+        "notice_sent_by": C.SECURITY,
+        "notice_channel": C.SECURITY,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "district"], name="incidentdistrict_unique_district"
+            )
+        ]
+        indexes = [models.Index(fields=["district", "notice_sent_at"])]
+
+    def __str__(self) -> str:
+        return f"incident {self.incident_id} in district {self.district_id}"

@@ -29,6 +29,8 @@ TENANT_EXEMPT_MODELS = {
     "notifications.ProcessedWebhookEvent": "provider event ids, not tenant data",
     "privacy.RetentionRun": "platform-wide jobs (log retention over every district) have no "
     "district; district is nullable and privacy.queries scope reads by it",
+    "privacy.Incident": "a breach may touch many districts: operators keep the register; each "
+    "district's part (contact, notice) is a scoped IncidentDistrict row",
 }
 
 SCOPE_EXEMPT_MARKER = "# scope-exempt:"
