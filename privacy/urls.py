@@ -3,12 +3,21 @@ privacy console and the incident register."""
 
 from django.urls import path
 
-from privacy.views import console, console_records, public
+from privacy.views import console, console_records, family, public
 
 app_name = "privacy"
 
 urlpatterns = [
     path("policy/", public.policy, name="policy"),
+    # A family's own privacy page (privacy/views/family.py).
+    path("me/", family.me, name="me"),
+    path("me/download/", family.export, name="export"),
+    path("me/choices/", family.consents, name="consents"),
+    path("me/correction/", family.correction, name="correction"),
+    path("me/restriction/", family.restriction, name="restriction"),
+    path("me/close/", family.close, name="close"),
+    path("me/forget/", family.forget, name="forget"),
+    path("closed/", family.closed, name="closed"),
     # The district's privacy console (privacy/views/console.py, console_records.py).
     path("console/", console.requests_queue, name="console"),
     path(
