@@ -24,6 +24,7 @@ from django.core import serializers
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.db.models import Subquery
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from privacy.classification import personal_fields
 from privacy.models import Archive, ArchivedRow
 
 PURGE_CHUNK = 5000
+PURGE_ARCHIVES_PER_QUERY = 500
 SERIALIZE_BATCH = 2000
 
 
@@ -130,29 +132,48 @@ def restore_archive(archive: Archive, *, restored_by=None, now=None) -> Archive:
 
 
 def purge_archive(archive: Archive, *, now=None) -> int:
-    """Delete the archived rows (chunks by id, one transaction each), then the files.
+    """Purge one archive (see purge_archives); returns the rows deleted by this call."""
+    deleted = purge_archives([archive.id], now=now)
+    archive.state = Archive.State.PURGED
+    return deleted
 
-    Idempotent and resumable: a purge stopped half-way leaves the archive ARCHIVED with fewer
-    rows, and the next call finishes it; on a purged archive it does nothing. Returns rows
-    deleted by this call."""
-    if archive.state == Archive.State.PURGED:
-        return 0
+
+def purge_archives(archive_ids: list[int], *, now=None) -> int:
+    """Delete the archived rows of these archives for good, then their files, then mark them.
+
+    Rows go in chunks of PURGE_CHUNK (one DELETE and one transaction each, walking the
+    (archive, position) index, no OFFSET), across archives, so many small archives cost a few
+    statements rather than a few per archive. Idempotent and resumable: a purge stopped half-way
+    leaves its archives ARCHIVED with fewer rows and the next call finishes them; purged ones
+    are skipped. Returns the rows deleted by this call."""
+    ids = list(
+        Archive.objects.filter(id__in=archive_ids)
+        .exclude(state=Archive.State.PURGED)
+        .values_list("id", flat=True)
+    )
     deleted = 0
-    last_id = 0
-    while ids := list(
-        ArchivedRow.objects.filter(archive_id=archive.id, id__gt=last_id)
-        .order_by("id")
-        .values_list("id", flat=True)[:PURGE_CHUNK]
-    ):
-        with transaction.atomic():
-            deleted += ArchivedRow.objects.filter(id__in=ids)._raw_delete(DEFAULT_DB_ALIAS)
-        last_id = ids[-1]
-    for name in archive.files:
-        default_storage.delete(name)  # a missing file is not an error: a rerun
-    Archive.objects.filter(id=archive.id).update(
+    for start in range(0, len(ids), PURGE_ARCHIVES_PER_QUERY):
+        batch = ids[start : start + PURGE_ARCHIVES_PER_QUERY]
+        while True:
+            # One statement per chunk: the ids are chosen inside the DELETE (no round trip).
+            chunk = (
+                ArchivedRow.objects.filter(archive_id__in=batch)
+                .order_by("archive_id", "position")
+                .values("id")[:PURGE_CHUNK]
+            )
+            with transaction.atomic():
+                done = ArchivedRow.objects.filter(id__in=Subquery(chunk))._raw_delete(
+                    DEFAULT_DB_ALIAS
+                )
+            deleted += done
+            if done < PURGE_CHUNK:
+                break
+    for files in Archive.objects.filter(id__in=ids).values_list("files", flat=True):
+        for name in files:
+            default_storage.delete(name)  # a missing file is not an error: a rerun
+    Archive.objects.filter(id__in=ids).update(
         state=Archive.State.PURGED, purged_at=now or timezone.now(), files=[]
     )
-    archive.state = Archive.State.PURGED
     return deleted
 
 

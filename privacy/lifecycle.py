@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from guardians.models import Child, GuardianLink, Invite
 from notifications.models import Channel, Delivery, Kind
-from privacy.archive import archive_objects, purge_archive, restore_archive
+from privacy.archive import archive_objects, purge_archive, purge_archives, restore_archive
 from privacy.audit import Actor, record_audit_event
 from privacy.models import Archive, LifecycleTimer
 from privacy.policy import Policy
@@ -163,13 +163,20 @@ def do_restore(archive: Archive, *, actor: Actor) -> Archive:
     return archive
 
 
-@handles(TimerKind.ARCHIVE_PURGE, is_atomic=False)
+def _purge_expired_archives(timers: list[LifecycleTimer], now: datetime.datetime) -> dict:
+    """The archives of a claimed batch of due timers, purged together (privacy.archive)."""
+    by_archive = {t.subject_id: t for t in timers}
+    states = dict(Archive.objects.filter(id__in=by_archive).values_list("id", "state"))
+    purge_archives([i for i, state in states.items() if state == Archive.State.ARCHIVED], now=now)
+    return {
+        timer.id: "purged" if states.get(timer.subject_id) == Archive.State.ARCHIVED else "skipped"
+        for timer in timers
+    }
+
+
+@handles(TimerKind.ARCHIVE_PURGE, is_atomic=False, batch=_purge_expired_archives)
 def _purge_expired_archive(timer: LifecycleTimer, now: datetime.datetime) -> str:
-    archive = Archive.objects.filter(id=timer.subject_id, district_id=timer.district_id).first()
-    if archive is None or archive.state == Archive.State.RESTORED:
-        return "skipped"
-    purge_archive(archive, now=now)
-    return "purged"
+    return _purge_expired_archives([timer], now)[timer.id]
 
 
 # --- Inactivity (R3) --------------------------------------------------------------------------

@@ -37,7 +37,12 @@ def has_consented_to_policy_in_force(user: User, district: District) -> bool:
     policy = get_policy_in_force(district)
     if policy is None:
         return True  # they agreed to the platform policy, and nothing newer is in force
-    return consent.policy_version_id == policy.id
+    if consent.policy_version_id == policy.id:
+        return True
+    # A newer version that is not a material change does not ask again (S4, privacy.versions).
+    from privacy.versions import is_consent_current
+
+    return is_consent_current(consent, district)
 
 
 def get_policy(district_id: int, school_id: int | None = None) -> Policy:

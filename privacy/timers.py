@@ -11,6 +11,7 @@ running one again is safe. A missed day needs nothing special: every row due by 
 """
 
 import datetime
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -33,20 +34,23 @@ MAX_ATTEMPTS = 5
 class Handler:
     """run(timer, now) -> a short outcome word for the run's counts ("closed", "skipped").
     `is_atomic=False` for handlers that commit in chunks themselves (purges): they must be
-    resumable, since a failure half-way leaves the chunks already done."""
+    resumable, since a failure half-way leaves the chunks already done. `run_batch(timers,
+    now) -> {timer id: outcome}`, when given, handles a whole claimed batch at once (bulk
+    purges); it must be resumable too, and a failure retries the whole batch."""
 
     run: Callable[[LifecycleTimer, datetime.datetime], str]
     is_atomic: bool = True
+    run_batch: Callable[[list[LifecycleTimer], datetime.datetime], dict[int, str]] | None = None
 
 
 HANDLERS: dict[str, Handler] = {}
 
 
-def handles(kind: str, *, is_atomic: bool = True):
+def handles(kind: str, *, is_atomic: bool = True, batch=None):
     """Register the handler of a timer kind (privacy.lifecycle registers them all)."""
 
     def register(function):
-        HANDLERS[kind] = Handler(function, is_atomic)
+        HANDLERS[kind] = Handler(function, is_atomic, batch)
         return function
 
     return register
@@ -125,13 +129,24 @@ def sweep(
     release_stale_claims(now)
     result = SweepResult()
     while claimed := _claim(now=now, kinds=kinds, district_id=district_id):
-        for timer in claimed:
-            outcome = _run_one(timer, now)
-            result.counts[f"{timer.kind}:{outcome}"] += 1
-            result.failed += outcome == "error"
-            if progress:
-                progress(1)
+        singles = []
+        for kind in sorted({t.kind for t in claimed}):
+            group = [t for t in claimed if t.kind == kind]
+            if HANDLERS[kind].run_batch is None:
+                singles.extend(group)
+                continue
+            for timer, outcome in _run_batch(HANDLERS[kind], group, now):
+                _count(result, timer, outcome, progress)
+        for timer in singles:
+            _count(result, timer, _run_one(timer, now), progress)
     return result
+
+
+def _count(result: SweepResult, timer, outcome: str, progress) -> None:
+    result.counts[f"{timer.kind}:{outcome}"] += 1
+    result.failed += outcome == "error"
+    if progress:
+        progress(1)
 
 
 def release_stale_claims(now: datetime.datetime) -> int:
@@ -142,16 +157,48 @@ def release_stale_claims(now: datetime.datetime) -> int:
 
 
 def _claim(*, now, kinds, district_id) -> list[LifecycleTimer]:
+    """Take up to CLAIM_BATCH due rows for this sweeper. On PostgreSQL, FOR UPDATE SKIP LOCKED
+    keeps other sweepers off them; the conditional UPDATE (still PENDING) and the claim stamp,
+    unique to this claim, make it exact on databases without row locks too (SQLite)."""
+    stamp = timezone.now() + datetime.timedelta(microseconds=secrets.randbelow(1000))
     with transaction.atomic():
-        timers = list(
-            due_timers(now=now, kinds=kinds, district_id=district_id).select_for_update(
-                skip_locked=True
-            )[:CLAIM_BATCH]
+        ids = list(
+            due_timers(now=now, kinds=kinds, district_id=district_id)
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:CLAIM_BATCH]
         )
-        LifecycleTimer.objects.filter(id__in=[t.id for t in timers]).update(
-            state=State.RUNNING, claimed_at=timezone.now()
+        LifecycleTimer.objects.filter(id__in=ids, state=State.PENDING).update(
+            state=State.RUNNING, claimed_at=stamp
         )
-    return timers
+    return list(
+        LifecycleTimer.objects.filter(id__in=ids, state=State.RUNNING, claimed_at=stamp).order_by(
+            "due_at", "id"
+        )
+    )
+
+
+def _run_batch(handler: Handler, timers: list[LifecycleTimer], now) -> list[tuple]:
+    try:
+        outcomes = handler.run_batch(timers, now)
+    except Exception as error:
+        for timer in timers:
+            _failed(timer, now, error)
+        return [(timer, "error") for timer in timers]
+    LifecycleTimer.objects.filter(id__in=[t.id for t in timers], state=State.RUNNING).update(
+        state=State.DONE, done_at=timezone.now(), claimed_at=None, last_error=""
+    )
+    return [(timer, outcomes[timer.id]) for timer in timers]
+
+
+def _failed(timer: LifecycleTimer, now, error: Exception) -> None:
+    attempts = timer.attempts + 1
+    LifecycleTimer.objects.filter(id=timer.id).update(
+        state=State.FAILED if attempts >= MAX_ATTEMPTS else State.PENDING,
+        attempts=attempts,
+        due_at=now + RETRY_AFTER,
+        claimed_at=None,
+        last_error=f"{type(error).__name__}: {error}"[:255],
+    )
 
 
 def _run_one(timer: LifecycleTimer, now: datetime.datetime) -> str:
@@ -164,12 +211,5 @@ def _run_one(timer: LifecycleTimer, now: datetime.datetime) -> str:
             )
         return outcome
     except Exception as error:
-        attempts = timer.attempts + 1
-        LifecycleTimer.objects.filter(id=timer.id).update(
-            state=State.FAILED if attempts >= MAX_ATTEMPTS else State.PENDING,
-            attempts=attempts,
-            due_at=now + RETRY_AFTER,
-            claimed_at=None,
-            last_error=f"{type(error).__name__}: {error}"[:255],
-        )
+        _failed(timer, now, error)
         return "error"

@@ -4,6 +4,8 @@ privacy console and the incident register."""
 from django.urls import path
 
 from privacy.views import console, console_records, family, public
+from privacy.views import incidents as incident_views
+from privacy.views import versions as version_views
 
 app_name = "privacy"
 
@@ -48,4 +50,53 @@ urlpatterns = [
     path("console/subprocessors/", console_records.subprocessors, name="console_subprocessors"),
     path("console/audit/", console_records.audit_log, name="console_audit"),
     path("console/audit.csv", console_records.audit_export, name="console_audit_export"),
+    # The district's policy versions and the incidents it was told of; the platform operators'
+    # incident register (privacy/views/versions.py, privacy/views/incidents.py).
+    path("district/policy/", version_views.version_list, name="district_versions"),
+    path("district/policy/new/", version_views.version_new, name="district_version_new"),
+    path(
+        "district/policy/<int:version_id>/",
+        version_views.version_detail,
+        name="district_version",
+    ),
+    path("district/incidents/", incident_views.district_incidents, name="district_incidents"),
+    path(
+        "district/incidents/<int:incident_id>/",
+        incident_views.district_incident,
+        name="district_incident",
+    ),
+    path("incidents/", incident_views.register, name="incident_register"),
+    path("incidents/new/", incident_views.incident_new, name="incident_new"),
+    path("incidents/<int:incident_id>/", incident_views.incident_detail, name="incident_detail"),
+    path("incidents/<int:incident_id>/edit/", incident_views.incident_edit, name="incident_edit"),
+    path(
+        "incidents/<int:incident_id>/authority/",
+        incident_views.record_authority,
+        name="incident_authority",
+    ),
+    path(
+        "incidents/<int:incident_id>/districts/<int:district_id>/notice/",
+        incident_views.notice,
+        name="incident_notice",
+    ),
+    path(
+        "incidents/<int:incident_id>/districts/<int:district_id>/notice.txt",
+        incident_views.notice_text,
+        name="incident_notice_text",
+    ),
+    path(
+        "incidents/<int:incident_id>/districts/<int:district_id>/send/",
+        incident_views.send_notice,
+        name="incident_send_notice",
+    ),
+    path(
+        "incidents/<int:incident_id>/districts/<int:district_id>/sent/",
+        incident_views.record_notice,
+        name="incident_record_notice",
+    ),
+    path(
+        "incidents/<int:incident_id>/districts/<int:district_id>/contact/",
+        incident_views.set_contact,
+        name="incident_contact",
+    ),
 ]

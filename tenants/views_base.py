@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from privacy.queries import has_consented_to_policy_in_force
+from privacy.versions import show_policy_changes
 from tenants.api_permissions import POLICY_FREE_CAPABILITIES
 from tenants.middleware import get_scope
 
@@ -71,6 +72,7 @@ def has_agreed_to_policy(request, scope) -> bool:
     agreed = request.session.get(CONSENT_SESSION_KEY, [])
     if scope.district.id in agreed:
         return True
+    show_policy_changes(request, scope.district)  # what changed since they agreed (S4)
     if not has_consented_to_policy_in_force(request.user, scope.district):
         return False
     remember_policy_agreed(request, scope.district.id)

@@ -30,7 +30,8 @@ from guardians.models import (
 )
 from notifications.models import Delivery, NotificationPreference
 from privacy.audit import Actor, record_audit_event
-from privacy.models import Consent
+from privacy.models import Consent, PrivacyRequest, ProcessingRestriction
+from privacy.timers import cancel_timers
 from tenants.actions import ActionError
 from tenants.cache_keys import family_dependency, memberships_dependency, user_dependency
 from tenants.models import District, GroupMember, Membership, Role, RosterPerson, User
@@ -50,6 +51,8 @@ MERGED_USER_FIELDS = {
     "notifications.Delivery.recipient": "move",
     "notifications.NotificationPreference.user": "move",
     "privacy.Consent.user": "move",
+    "privacy.PrivacyRequest.requester": "move",
+    "privacy.ProcessingRestriction.user": "move",
     "activities.Submission.guardian": "move",
     "socialaccount.SocialAccount.user": "move",
     # Dropped: sign-in means of the closed account.
@@ -66,6 +69,10 @@ MERGED_USER_FIELDS = {
     "guardians.JoinRequest.decided_by": "keep",
     "notifications.Message.author": "keep",
     "privacy.AuditEvent.actor": "keep",
+    "privacy.PrivacySettings.updated_by": "keep",
+    "privacy.PrivacyRequest.handled_by": "keep",
+    "privacy.Archive.deleted_by": "keep",
+    "privacy.Archive.restored_by": "keep",
     "admin.LogEntry.user": "keep",
     "activities.Activity.created_by": "keep",
     "activities.Submission.reviewed_by": "keep",
@@ -118,8 +125,15 @@ def do_merge_guardians(keep: User, merge: User, *, actor: Actor) -> User:
         (Consent, "user"),
         (RosterPerson, "user"),
         (Submission, "guardian"),
+        (PrivacyRequest, "requester"),
     ):
         model.objects.filter(**{field: merge}).update(**{field: keep})
+    kept_restrictions = ProcessingRestriction.objects.filter(user=keep, lifted_at__isnull=True)
+    ProcessingRestriction.objects.filter(
+        user=merge, district_id__in=kept_restrictions.values("district_id")
+    ).delete()
+    ProcessingRestriction.objects.filter(user=merge).update(user=keep)
+    cancel_timers(subject=merge)  # the merged account can no longer sign in or be closed
     GroupMember.objects.filter(user=merge, group__members__user=keep).delete()
     GroupMember.objects.filter(user=merge).update(user=keep)
     if not NotificationPreference.objects.filter(user=keep).exists():
