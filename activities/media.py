@@ -554,4 +554,4 @@ def _delete_files(storage: Storage, names) -> None:
         try:
             storage.delete(name)
         except Exception:  # left for the storage's own lifecycle; never fails the caller
-            logger.warning("activities.media.delete_failed", extra={"name": name})
+            logger.warning("activities.media.delete_failed", extra={"file_name": name})

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.models import Delivery
+from notifications.models import Kind as NotificationKind
 from privacy.audit import Actor, record_audit_event
 from privacy.models import PrivacyRequest, ProcessingRestriction
 from privacy.queries import get_policy
@@ -110,6 +112,14 @@ def do_restrict_processing(
     request = do_create_request(district, kind=Kind.RESTRICTION, requester=user, actor=actor)
     restriction = ProcessingRestriction.objects.create(
         district=district, user=user, request=request
+    )
+    # What was already waiting to go from this district stops too (privacy notices excepted).
+    Delivery.objects.filter(
+        district_id=district.id,
+        recipient_id=user.id,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.HELD],
+    ).exclude(message__kind=NotificationKind.PRIVACY_NOTICE).update(
+        status=Delivery.Status.CANCELLED, updated_at=timezone.now()
     )
     do_complete_request(request, response="restricted", actor=actor)
     return restriction

@@ -238,3 +238,31 @@ def _english():
     from django.utils import translation
 
     translation.activate("en")
+
+
+# --- R13 ------------------------------------------------------------------------------------
+
+
+def test_R13_restriction_stops_what_was_already_waiting_but_privacy_notices(world):
+    from privacy.requests import do_restrict_processing
+
+    waiting = {}
+    for kind in ("announcement", "privacy_notice"):
+        message = Message.objects.create(
+            district=world.lakeside,
+            kind=kind,
+            audience={"type": "people", "ids": [world.ben.id]},
+            content={"en": {"body": "x"}},
+            channels=["sms"],
+        )
+        waiting[kind] = Delivery.objects.create(
+            district=world.lakeside,
+            message=message,
+            recipient=world.ben,
+            channel="sms",
+            address="+15550001234",
+            status=Delivery.Status.HELD,
+        )
+    do_restrict_processing(world.ben, world.lakeside, actor=Actor(user=world.ben))
+    statuses = {k: Delivery.objects.get(id=d.id).status for k, d in waiting.items()}
+    assert statuses == {"announcement": "cancelled", "privacy_notice": "held"}
