@@ -126,7 +126,12 @@ def _erase_children(district_id, child_ids, counts) -> None:
         preferred_name="",
         pupil_number="",
         sourced_id="",
+        # Keyed hashes go with their values: a hash of a date of birth would let anyone holding
+        # the key and the date find the record again (R12).
         birth_date=None,
+        birth_date_hash=None,
+        is_disadvantaged=None,
+        is_disadvantaged_hash=None,
         is_active=False,
         removed_at=now,
     )

@@ -1,6 +1,8 @@
 """The right to be forgotten (R5, R12): canaries planted in a family's data are gone from every
 table, the archive and storage, while the school's counts stay exactly as they were."""
 
+import datetime
+
 import pytest
 from django.apps import apps
 from django.core.exceptions import FieldError
@@ -184,6 +186,32 @@ def test_R5_erasure_canaries_are_gone_and_the_counts_stay(
     # The optional profile is encrypted at rest (no text to find): its row is gone.
     assert not GuardianProfile.objects.filter(guardian_id=ana.id).exists()
     assert Archive.objects.get(kind="submission").state == "purged"
+
+
+def test_R12_nothing_derived_from_an_erased_child_stays(world, private_storage):
+    """No keyed hash of an erased child's date of birth or status remains to match them by."""
+    from guardians.actions.manage import do_update_child
+
+    for child in (world.mia, world.leo):
+        do_update_child(
+            Child.objects.get(id=child.id),
+            birth_date=datetime.date(2019, 5, 5),
+            is_disadvantaged=True,
+            actor=Actor.system(),
+        )
+    hashed = Child.objects.filter(id=world.mia.id).values_list(
+        "birth_date_hash", "is_disadvantaged_hash"
+    )
+    assert all(hashed.get())
+    erase(world)
+    assert (
+        list(
+            Child.objects.filter(id__in=[world.mia.id, world.leo.id]).values_list(
+                "birth_date", "birth_date_hash", "is_disadvantaged", "is_disadvantaged_hash"
+            )
+        )
+        == [(None, None, None, None)] * 2
+    )
 
 
 def test_R5_a_child_another_guardian_still_follows_keeps_their_record(world, private_storage):
