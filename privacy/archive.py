@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from privacy.classification import personal_fields
+from privacy.crypto import get_keyring
 from privacy.models import Archive, ArchivedRow
 
 PURGE_CHUNK = 5000
@@ -79,7 +80,7 @@ def archive_objects(
             objects = list(row_model._base_manager.filter(pk__in=batch).order_by("pk"))
             files.extend(_file_names(objects))
             rows = []
-            for data in _exact_json(serializers.serialize("python", objects)):
+            for data in _sealed(row_model, serializers.serialize("python", objects)):
                 rows.append(
                     ArchivedRow(
                         district_id=district_id,
@@ -113,7 +114,7 @@ def restore_archive(archive: Archive, *, restored_by=None, now=None) -> Archive:
         with transaction.atomic():
             rows = archive.rows.order_by("position").values_list("data", flat=True)
             for batch in _batches(list(rows.iterator(chunk_size=SERIALIZE_BATCH)), 500):
-                for restored in serializers.deserialize("python", batch):
+                for restored in serializers.deserialize("python", map(_unsealed, batch)):
                     restored.save()
             for label, attname, (old_value, ids) in archive.nulled:
                 model = apps.get_model(label)
@@ -225,8 +226,37 @@ class _ExactEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
-def _exact_json(rows: list[dict]) -> list[dict]:
-    return json.loads(json.dumps(rows, cls=_ExactEncoder))
+SEAL_CONTEXT = "privacy.archivedrow.data"
+
+
+def _sealed(model, rows: list[dict]) -> list[dict]:
+    """Each serialized row with its fields encrypted at rest (PROMISES S1: an archive holds
+    what the live tables held, encrypted fields decrypted, so it is sealed as a whole). The
+    row's foreign keys stay readable as `refs` (ids only), so an erasure can find the archived
+    rows of a family without opening them."""
+    keyring = get_keyring()
+    foreign_keys = [f.name for f in model._meta.concrete_fields if f.is_relation]
+    sealed = []
+    for row in rows:
+        fields = row["fields"]
+        sealed.append(
+            {
+                "model": row["model"],
+                "pk": _plain(row["pk"]),
+                "refs": {name: _plain(fields.get(name)) for name in foreign_keys},
+                "sealed": keyring.encrypt(json.dumps(fields, cls=_ExactEncoder), SEAL_CONTEXT),
+            }
+        )
+    return sealed
+
+
+def _unsealed(data: dict) -> dict:
+    fields = json.loads(get_keyring().decrypt(data["sealed"], SEAL_CONTEXT))
+    return {"model": data["model"], "pk": data["pk"], "fields": fields}
+
+
+def _plain(value):
+    return json.loads(json.dumps(value, cls=_ExactEncoder))
 
 
 def _file_names(objects: list[models.Model]) -> list[str]:

@@ -213,8 +213,8 @@ def _purge_archives(district_id: int, user_id: int, child_ids: list[int]) -> int
     good now, not at the end of their restore window."""
     rows = ArchivedRow.objects.filter(district_id=district_id).filter(
         Q(model_label="tenants.user", object_id=str(user_id))
-        | Q(data__fields__guardian=user_id)
-        | Q(data__fields__child__in=child_ids)
+        | Q(data__refs__guardian=user_id)
+        | Q(data__refs__child__in=child_ids)
     )
     archives = Archive.objects.filter(
         id__in=rows.values("archive_id"), state=Archive.State.ARCHIVED

@@ -115,6 +115,24 @@ def test_R1_restore_window_closes_and_the_purge_removes_rows_and_files(
     assert sweep(now=day_31).counts == {}
 
 
+def test_S1_archived_rows_are_sealed_with_their_keys_readable(world, family_with_work):
+    archive = do_delete_with_restore(
+        family_with_work,
+        kind=Archive.Kind.SUBMISSION,
+        district_id=world.lakeside.id,
+        school_id=world.a1.id,
+        actor=Actor(user=world.tom),
+        reason="sent by mistake",
+    )
+    row = ArchivedRow.objects.get(archive=archive, model_label="activities.submission")
+    assert set(row.data) == {"model", "pk", "refs", "sealed"}
+    assert row.data["refs"]["child"] == world.mia.id
+    assert row.data["sealed"].startswith("v1:")
+    assert "Pancakes" not in str(row.data)
+    do_restore(archive, actor=Actor(user=world.tom))
+    assert Submission.objects.get(id=family_with_work.id).text == "Pancakes"
+
+
 def test_R1_a_restore_that_would_collide_fails_and_changes_nothing(world, family_with_work):
     email = world.ana.email
     archive = delete_account(world, world.ana)

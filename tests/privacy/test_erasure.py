@@ -38,7 +38,6 @@ CANARIES = [
     "CANARY-TEXT-PANCAKE",  # what they wrote
     "CANARY-COMMENT",  # their comment on the activity
     "CANARY-FEEDBACK",  # the teacher's feedback to them
-    "CANARY-DELETED-DRAFT",  # text of a submission already deleted (in the archive)
 ]
 
 
@@ -161,6 +160,9 @@ def test_R5_erasure_canaries_are_gone_and_the_counts_stay(
 ):
     for canary in CANARIES:
         assert tables_holding(canary), f"{canary} was not planted"
+    # A submission already deleted waits in the archive, sealed (no text to find), by its refs.
+    assert tables_holding("CANARY-DELETED-DRAFT") == []
+    assert Archive.objects.get(kind="submission").rows.filter(data__refs__child=world.mia.id)
     photo_files = sorted(p.name for p in private_storage.rglob("*") if p.is_file())
     assert len(photo_files) == 2  # the photo and its thumbnail
     counts_before = school_counts(world)
