@@ -60,6 +60,8 @@ MERGED_USER_FIELDS = {
     "authtoken.TokenProxy.user": "drop",
     "account.EmailAddress.user": "drop",
     "mfa.Authenticator.user": "drop",
+    # A summary of policy changes shown once more at worst.
+    "privacy.PolicySummaryShown.user": "drop",
     # Kept: they record what this account did (history).
     "tenants.User.merged_into": "keep",
     "tenants.Membership.granted_by": "keep",
@@ -73,6 +75,10 @@ MERGED_USER_FIELDS = {
     "privacy.PrivacyRequest.handled_by": "keep",
     "privacy.Archive.deleted_by": "keep",
     "privacy.Archive.restored_by": "keep",
+    "privacy.Incident.created_by": "keep",
+    "privacy.Incident.authority_notified_by": "keep",
+    "privacy.IncidentDistrict.notice_sent_by": "keep",
+    "privacy.PolicyVersion.published_by": "keep",
     "admin.LogEntry.user": "keep",
     "activities.Activity.created_by": "keep",
     "activities.Submission.reviewed_by": "keep",
