@@ -46,7 +46,7 @@ from guardians.queries.joining import (
 from privacy.actions import do_record_consents
 from privacy.audit import Actor
 from privacy.models import Consent
-from privacy.queries import get_consents, get_policy_in_force
+from privacy.queries import get_consents, get_policy_in_force, has_consented_to_policy_in_force
 from tenants import queries as tenant_queries
 from tenants.actions import ActionError
 from tenants.models import User
@@ -424,7 +424,8 @@ def consent(request):
     initial = {
         "photo_promotion": _granted(current, Consent.Kind.PHOTO_PROMOTION),
         "non_essential": _granted(current, Consent.Kind.NON_ESSENTIAL_MESSAGES),
-        "is_policy_accepted": _granted(current, Consent.Kind.PRIVACY_POLICY),
+        # Ticked only for the version in force: a new version is agreed to afresh (S4).
+        "is_policy_accepted": has_consented_to_policy_in_force(request.user, district),
     }
     form = ConsentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -67,6 +67,9 @@ def test_a_new_policy_version_asks_again(world, client, login):
     assert client.get("/family/").url == reverse("join:consent")
     page = client.get(reverse("join:consent")).content.decode()
     assert "Plain words." in page and "version 2027-01" in page
+    # Agreeing to the new version is a fresh act: the box is not ticked from the old one.
+    box = re.search(r'<input[^>]*name="is_policy_accepted"[^>]*>', page).group(0)
+    assert "checked" not in box
     client.post(reverse("join:consent"), {"is_policy_accepted": "on"})
     latest = Consent.objects.filter(user=world.ben, kind="privacy_policy").order_by("-id")[0]
     assert latest.policy_version.version == "2027-01"
