@@ -270,7 +270,7 @@ def test_a_district_admin_creates_templates_through_the_api(world, client, login
 
 
 @pytest.mark.parametrize("person,role", [("ben", Role.GUARDIAN), ("vera", Role.VIEWER)])
-def test_families_and_viewers_get_403(world, client, login, person, role):
+def test_V1_families_and_viewers_get_403(world, client, login, person, role):
     quiz = quiz_for(world)
     login(world.people[person], role=role)
     assert client.get(url("list")).status_code == 403

@@ -31,7 +31,7 @@ def transferred(html: str) -> tuple[int, list[str]]:
 
 
 @pytest.mark.parametrize("page", ["home", "feed", "activity"])
-def test_a_family_page_stays_under_60_kb_and_on_our_origin(world, client, login, page):
+def test_C5_a_family_page_stays_under_60_kb_and_on_our_origin(world, client, login, page):
     for _ in range(8):
         quiz_for(world)
     task = task_for(world)

@@ -60,7 +60,7 @@ def state(submission_id):
     )
 
 
-def test_sharing_with_the_familys_opt_in_and_the_schools_permission(world):
+def test_C3_sharing_with_the_familys_opt_in_and_the_schools_permission(world):
     consent(world, world.ana, photo=True)
     submission = approved(world)
 

@@ -25,7 +25,7 @@ def answer(world, guardian, child, activity):
     )
 
 
-def test_a_classroom_activity_reaches_only_that_classrooms_children(world):
+def test_V2_a_classroom_activity_reaches_only_that_classrooms_children(world):
     quiz = quiz_for(world)
     ana = family_scope(world.ana)
     feed = family.get_child_feed(ana, world.mia)
@@ -47,7 +47,7 @@ def test_drafts_and_templates_never_reach_families(world):
     assert family.get_child_feed(family_scope(world.ana), world.mia).open == []
 
 
-def test_another_familys_child_or_an_unreached_activity_is_404(world):
+def test_V6_another_familys_child_or_an_unreached_activity_is_404(world):
     quiz = quiz_for(world)
     with pytest.raises(Http404):
         family.access_child_activity(family_scope(world.ben), world.mia.id, quiz.id)
@@ -57,7 +57,7 @@ def test_another_familys_child_or_an_unreached_activity_is_404(world):
         family.access_child_activity(family_scope(world.cal), world.mia.id, quiz.id)
 
 
-def test_guardians_never_reach_another_familys_photo(world):
+def test_V3_guardians_never_reach_another_familys_photo(world):
     from tests.activities.helpers import jpeg_upload
 
     quiz = quiz_for(world)
@@ -78,7 +78,7 @@ def test_guardians_never_reach_another_familys_photo(world):
             family.access_family_photo(family_scope(other), photo.id)
 
 
-def test_staff_see_their_own_classrooms_and_school(world):
+def test_V5_staff_see_their_own_classrooms_and_school(world):
     quiz = quiz_for(world)
     mia = answer(world, world.ana, world.mia, quiz)
     noah = answer(world, world.ben, world.noah, quiz)

@@ -53,7 +53,7 @@ def second_parent(world):
     return raul
 
 
-def test_co_guardians_at_another_address_see_names_but_no_contact(
+def test_V6_co_guardians_at_another_address_see_names_but_no_contact(
     world, client, login, second_parent
 ):
     login(world.ana, role=Role.GUARDIAN)

@@ -53,7 +53,7 @@ def register(client, world, **changes):
     return client.post(url, register_data(**changes))
 
 
-def test_a_matching_parent_gets_a_code_on_the_roster_contact_and_joins(roster, client):
+def test_C8_a_matching_parent_gets_a_code_on_the_roster_contact_and_joins(roster, client):
     world = roster
     response = register(client, world)
     assert response.status_code == 302

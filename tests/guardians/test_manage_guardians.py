@@ -108,7 +108,7 @@ def test_guardian_list_query_count_does_not_grow(world, client, login, assert_nu
 # --- who may ---------------------------------------------------------------------------------
 
 
-def test_role_matrix(world, client, login):
+def test_V4_role_matrix(world, client, login):
     urls = {
         "list": reverse("manage:guardian_list"),
         "detail": reverse("manage:guardian_detail", args=[world.ben.id]),

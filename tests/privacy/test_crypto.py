@@ -67,7 +67,7 @@ def rotate(*options: str) -> str:
 # --- the fields --------------------------------------------------------------------------------
 
 
-def test_values_round_trip_and_the_database_holds_only_ciphertext(world):
+def test_S1_values_round_trip_and_the_database_holds_only_ciphertext(world):
     do_update_child(world.mia, birth_date=MIA_BIRTH, is_disadvantaged=True, actor=SYSTEM)
 
     child = Child.objects.get(id=world.mia.id)
