@@ -102,6 +102,7 @@ def child_detail(request, scope, child_id: int):
         {
             "child": child,
             "can_manage": can_manage,
+            "can_delete": scope.has(Cap.PRIVACY_ADMIN),
             "link_form": LinkGuardianForm() if can_manage else None,
         },
     )
@@ -256,7 +257,11 @@ def guardian_detail(request, scope, guardian_id: int):
     return render(
         request,
         "guardians/manage/guardian_detail.html",
-        {"guardian": guardian, "can_manage": scope.has(Cap.ROSTER_MANAGE)},
+        {
+            "guardian": guardian,
+            "can_manage": scope.has(Cap.ROSTER_MANAGE),
+            "can_delete": scope.has(Cap.PRIVACY_ADMIN),
+        },
     )
 
 
