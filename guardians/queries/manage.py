@@ -184,3 +184,21 @@ def has_links_outside_scope(scope: Scope, user: User) -> bool:
     if scope.school is None:
         return False
     return links.exclude(child__school_id=scope.school.id).exists()
+
+
+def is_account_used_beyond_scope(scope: Scope, guardian: User) -> bool:
+    """Does the account also serve another district, a staff role, or (for a school admin)
+    children of another school? Then it is not this scope's to delete."""
+    memberships = Membership.objects.filter(user_id=guardian.id, is_active=True)
+    if (
+        memberships.exclude(district_id=scope.district.id).exists()
+        or memberships.exclude(role=Role.GUARDIAN).exists()
+    ):
+        return True
+    if scope.school is None:
+        return False
+    return (
+        GuardianLink.objects.filter(guardian_id=guardian.id, is_active=True)
+        .exclude(child__school_id=scope.school.id)
+        .exists()
+    )

@@ -13,13 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from guardians.models import GuardianLink
 from guardians.queries import manage as queries
 from privacy.audit import Actor
 from privacy.lifecycle import do_delete_with_restore
 from privacy.models import Archive
 from privacy.queries import get_policy
-from tenants.models import Membership, Role
 from tenants.roles import Cap
 from tenants.views_base import scoped_view
 
@@ -58,7 +56,7 @@ def guardian_delete(request, scope, guardian_id: int):
     """Delete a guardian's account, restorable for the restore window, when it serves only
     this scope (otherwise the page says to remove them from the school instead)."""
     guardian = queries.access_guardian(scope, guardian_id)
-    elsewhere = _serves_others(scope, guardian)
+    elsewhere = queries.is_account_used_beyond_scope(scope, guardian)
     form = DeleteForm(request.POST or None)
     if request.method == "POST" and not elsewhere and form.is_valid():
         do_delete_with_restore(
@@ -79,24 +77,6 @@ def guardian_delete(request, scope, guardian_id: int):
         school_id=scope.school.id if scope.school else None,
         is_shared=elsewhere,
         guardian=guardian,
-    )
-
-
-def _serves_others(scope, guardian) -> bool:
-    """Does the account also serve another district, a staff role, or (for a school admin)
-    children of another school? Then it is not this scope's to delete."""
-    memberships = Membership.objects.filter(user_id=guardian.id, is_active=True)
-    if (
-        memberships.exclude(district_id=scope.district.id).exists()
-        or memberships.exclude(role=Role.GUARDIAN).exists()
-    ):
-        return True
-    if scope.school is None:
-        return False
-    return (
-        GuardianLink.objects.filter(guardian_id=guardian.id, is_active=True)
-        .exclude(child__school_id=scope.school.id)
-        .exists()
     )
 
 
