@@ -35,6 +35,17 @@ class District(models.Model):
     is_roster_birth_date_imported = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=now)
+    # The contract's end (PROMISES R8, R9), written only by privacy.districts: from
+    # `contract_ended_at` the district is read-only and sends nothing; its people read and export
+    # until `access_ends_at`, when disposal starts; `disposal_due_at` is the promised deadline.
+    contract_ended_at = models.DateTimeField(null=True, blank=True)
+    access_ends_at = models.DateTimeField(null=True, blank=True)
+    disposal_due_at = models.DateTimeField(null=True, blank=True)
+    termination_reason = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[("contract", _("The contract ended")), ("inactive", _("Inactive district"))],
+    )
 
     data_classification = {
         "id": C.NONE,
@@ -47,6 +58,10 @@ class District(models.Model):
         "is_roster_birth_date_imported": C.NONE,
         "is_active": C.NONE,
         "created_at": C.NONE,
+        "contract_ended_at": C.NONE,
+        "access_ends_at": C.NONE,
+        "disposal_due_at": C.NONE,
+        "termination_reason": C.NONE,
     }
 
     def __str__(self) -> str:
