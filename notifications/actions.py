@@ -24,6 +24,7 @@ from notifications.models import (
     Suppression,
 )
 from privacy.audit import Actor, record_audit_event
+from privacy.districts.readonly import is_sending_stopped
 from tenants.actions import ActionError
 from tenants.models import District, School, User
 from tenants.scope import Scope
@@ -83,6 +84,11 @@ def do_queue_message(
         status=Message.Status.SCHEDULED if scheduled else Message.Status.QUEUED,
         queued_at=None if scheduled else now,
     )
+    if is_sending_stopped(district, scheduled_for if scheduled else now):
+        # The district's contract has ended (PROMISES R8): nothing goes out for it any more.
+        Message.objects.filter(id=message.id).update(status=Message.Status.CANCELLED)
+        message.status = Message.Status.CANCELLED
+        return message
     if not scheduled:
         transaction.on_commit(lambda: _enqueue_fanout(message.id))
     return message

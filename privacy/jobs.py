@@ -22,6 +22,7 @@ from notifications.models import OutboxEntry
 from notifications.retention import purge_delivery_logs, purge_message_bodies
 from privacy import lifecycle, timers
 from privacy.audit import Actor
+from privacy.districts.jobs import plan_districts_job, run_districts_job
 from privacy.erasure import do_erase_family
 from privacy.models import AuditEvent, LifecycleTimer, PrivacyRequest, RetentionRun
 from privacy.policy import resolve
@@ -213,6 +214,14 @@ JOBS: dict[str, Job] = {
         ),
         Job("erasure", "R5", "Requests to be forgotten", _erasure_plan, _erasure_run),
         Job("logs", "R10 R11", "Security, activity and message logs", _logs_plan, _logs_run),
+        # Last of a district's jobs: a disposal removes the district itself (privacy.districts).
+        Job(
+            "districts",
+            "R7 R8 R9",
+            "School and district deletion requests, contract ends and the inactive backstop",
+            plan_districts_job,
+            run_districts_job,
+        ),
     )
 }
 

@@ -4,6 +4,7 @@ privacy console and the incident register."""
 from django.urls import path
 
 from privacy.views import console, console_records, family, public
+from privacy.views import districts as district_views
 from privacy.views import incidents as incident_views
 from privacy.views import versions as version_views
 
@@ -99,4 +100,17 @@ urlpatterns = [
         incident_views.set_contact,
         name="incident_contact",
     ),
+    # A district's own data: deletion requests and the contract's end (privacy/views/districts.py).
+    path("district/", district_views.deletion_requests, name="district_data"),
+    path(
+        "district/requests/<int:privacy_request_id>/withdraw/",
+        district_views.withdraw,
+        name="district_withdraw",
+    ),
+    path(
+        "district/requests/<int:privacy_request_id>/certificate/",
+        district_views.certificate,
+        name="district_certificate",
+    ),
+    path("district/contract/", district_views.contract, name="district_contract"),
 ]

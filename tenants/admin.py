@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from privacy.districts.admin_actions import record_contract_end
 from tenants.models import (
     Classroom,
     District,
@@ -19,6 +20,14 @@ from tenants.models import (
 class DistrictAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "timezone", "is_active"]
     search_fields = ["name", "slug"]
+    # The contract's end goes through its action (privacy.districts), never a plain edit.
+    actions = [record_contract_end]
+    readonly_fields = [
+        "contract_ended_at",
+        "access_ends_at",
+        "disposal_due_at",
+        "termination_reason",
+    ]
 
 
 @admin.register(School)

@@ -3,6 +3,7 @@
 from rest_framework.exceptions import MethodNotAllowed, NotAuthenticated
 from rest_framework.permissions import BasePermission
 
+from privacy.districts.readonly import contract_refusal
 from tenants import roles
 from tenants.scope import SESSION_KEY, Scope, list_scopes_for_user
 
@@ -36,6 +37,10 @@ class HasCapability(BasePermission):
             raise NotAuthenticated
         view.scope = resolve_api_scope(request)
         if view.scope is None or not view.scope.has(needed):
+            return False
+        refusal = contract_refusal(view.scope.district, method, needed)
+        if refusal is not None:  # the district's contract has ended (PROMISES R8)
+            self.message = refusal
             return False
         if view.scope.is_family and needed not in POLICY_FREE_CAPABILITIES:
             from tenants.views_base import has_agreed_to_policy

@@ -18,6 +18,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from privacy.districts.readonly import contract_refusal
 from privacy.queries import has_consented_to_policy_in_force
 from privacy.versions import show_policy_changes
 from tenants.api_permissions import POLICY_FREE_CAPABILITIES
@@ -51,6 +52,11 @@ def scoped_view(capability):
             scope = get_scope(request)
             if scope is None or not scope.has(needed):
                 raise PermissionDenied
+            refusal = contract_refusal(scope.district, request.method, needed)
+            if refusal is not None:  # the district's contract has ended (PROMISES R8)
+                from privacy.views.districts import contract_ended_response
+
+                return contract_ended_response(request, scope, refusal)
             if (
                 scope.is_family
                 and needed not in POLICY_FREE_CAPABILITIES
