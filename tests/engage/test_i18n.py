@@ -19,9 +19,15 @@ def po_entries(text: str):
         msgstrs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"((?:\n".*")*)', block, re.M)
         yield (
             block,
-            msgid,
-            ["".join([first, *re.findall(r'"(.*)"', rest)]) for first, rest in msgstrs],
+            unescape(msgid),
+            [unescape("".join([first, *re.findall(r'"(.*)"', rest)])) for first, rest in msgstrs],
         )
+
+
+def unescape(text: str) -> str:
+    """A .po string as gettext reads it: C escapes (\\", \\n, \\t, \\\\) resolved."""
+    escapes = {'"': '"', "n": "\n", "t": "\t", "\\": "\\"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), text)
 
 
 def test_every_string_has_a_spanish_translation():
