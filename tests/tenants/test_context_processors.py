@@ -29,6 +29,7 @@ def nav_links(page: str) -> list[tuple[str, bool, str]]:
             [
                 ("/family/", True, "My family"),
                 ("/inbox/", False, "Messages"),
+                ("/privacy/me/", False, "Privacy"),
                 ("/preferences/", False, "Settings"),
             ],
         ),
@@ -66,6 +67,7 @@ def nav_links(page: str) -> list[tuple[str, bool, str]]:
                 ("/onboarding/invites/", False, "Invitations"),
                 ("/messages/", False, "Send messages"),
                 ("/inbox/", False, "Messages"),
+                ("/privacy/console/", False, "Privacy"),
                 ("/preferences/", False, "Settings"),
             ],
         ),
@@ -110,12 +112,18 @@ def test_one_process_serves_each_person_their_language(world, client, login):
     assert nav_links(page) == [
         ("/family/", True, "Mi familia"),
         ("/inbox/", False, "Mensajes"),
+        ("/privacy/me/", False, "Privacidad"),
         ("/preferences/", False, "Configuración"),
     ]
     do_set_preferred_language(world.ana, language="en", actor=SYSTEM)
     page = client.get("/family/").text
     assert '<nav class="main" aria-label="Main">' in page
-    assert [label for _, _, label in nav_links(page)] == ["My family", "Messages", "Settings"]
+    assert [label for _, _, label in nav_links(page)] == [
+        "My family",
+        "Messages",
+        "Privacy",
+        "Settings",
+    ]
 
 
 def test_the_cached_family_cards_follow_the_language(world, client, login):
@@ -155,6 +163,7 @@ def test_links_follow_the_script_prefix_the_app_is_mounted_at(world, client, log
     assert [href for href, _, _ in nav_links(page)] == [
         "/engage/family/",
         "/engage/inbox/",
+        "/engage/privacy/me/",
         "/engage/preferences/",
     ]
     assert '<a class="brand" href="/engage/">Engage</a>' in page
