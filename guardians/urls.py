@@ -7,4 +7,5 @@ app_name = "guardians"
 urlpatterns = [
     path("", family.home, name="home"),
     path("children/<int:child_id>/", family.child_detail, name="child_detail"),
+    path("children/<int:child_id>/remove/", family.remove_child, name="remove_child"),
 ]

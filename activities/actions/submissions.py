@@ -3,9 +3,10 @@
 One submission per child and activity (a unique constraint, and the row locked while it is
 changed), editable by the family until the teacher approves it; a returned submission goes back
 to the teacher when the family sends it again. Everything is checked before anything is written:
-a bad photo, a closed activity or an over-long text change nothing. The first submission counts
-towards the child's progress and badges (actions.progress) in the same transaction, and both the
-submission and the site activity log are written there too.
+a bad photo, a closed activity, a child the school removed (PROMISES R4) or an over-long text
+change nothing. The first submission counts towards the child's progress and badges
+(actions.progress) in the same transaction, and both the submission and the site activity log
+are written there too.
 """
 
 from django.db import IntegrityError, transaction
@@ -60,6 +61,7 @@ def do_submit(
     accepted."""
     photos = list(photos)
     text, comment = (text or "").strip(), (comment or "").strip()
+    _check_child(child)
     _check_fields(activity, text, rating, comment)
     questions = list(activity.questions.all())
     clean_answers = _clean_answers(questions, answers or {})
@@ -94,6 +96,16 @@ def do_submit(
                 set(removed_photo_ids),
                 actor,
             )
+
+
+def _check_child(child: Child) -> None:
+    """A child the school removed keeps their past work for the family (PROMISES R4), but
+    nothing new is sent for them."""
+    if not child.is_active:
+        raise SubmissionError(
+            _("%(name)s is no longer at %(school)s, so nothing new can be sent for them.")
+            % {"name": child.preferred_name or child.first_name, "school": child.school.name}
+        )
 
 
 def _check_fields(activity: Activity, text: str, rating, comment: str) -> None:

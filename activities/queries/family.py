@@ -3,6 +3,9 @@
 Everything starts from `guardians.queries.list_children_for_guardian(scope)`: the guardian's
 own children, with access (PROMISES V3, V6). An activity is reachable only when it is published
 (or closed, to read) and targets that child; another family's submission is never reachable.
+
+A child the school removed stays with their family (PROMISES R4), read-only: the activities they
+took part in, their portfolio and badges; nothing is open and nothing new can be sent.
 """
 
 from dataclasses import dataclass, field
@@ -28,8 +31,13 @@ VISIBLE_STATUSES = (Activity.Status.PUBLISHED, Activity.Status.CLOSED)
 
 
 def is_open(activity: Activity) -> bool:
-    """Can families answer it now? Published, not closed (a due date only orders the feed)."""
-    return activity.status == Activity.Status.PUBLISHED and activity.closed_at is None
+    """Can families answer it now? Published, not closed (a due date only orders the feed), and
+    not reached through a child the school removed (`access_child_activity` marks those)."""
+    return (
+        activity.status == Activity.Status.PUBLISHED
+        and activity.closed_at is None
+        and not getattr(activity, "is_read_only_for_family", False)
+    )
 
 
 def get_child_reach(scope: Scope, child: Child) -> Reach:
@@ -37,7 +45,19 @@ def get_child_reach(scope: Scope, child: Child) -> Reach:
 
 
 def list_activities_for_child(scope: Scope, child: Child, reach: Reach) -> QuerySet[Activity]:
-    """Published or closed activities that reach the child (the child is access-checked)."""
+    """Published or closed activities that reach the child (the child is access-checked); for a
+    child the school removed, those they took part in (their enrollments have ended)."""
+    if not child.is_active:
+        return (
+            Activity.objects.filter(  # scoped: the child's district and own submissions
+                district_id=scope.district.id,
+                status__in=VISIBLE_STATUSES,
+                is_template=False,
+                submissions__child_id=child.id,
+            )
+            .distinct()
+            .order_by("due_at", "-published_at", "id")
+        )
     return (
         Activity.objects.filter(  # scoped: the child's district and reach
             reach.target_q(),
@@ -83,7 +103,7 @@ def get_child_feed(scope: Scope, child: Child) -> ChildFeed:
         submission = submissions.get(activity.id)
         if submission is not None:
             feed.done.append(FeedItem(activity, submission))
-        elif is_open(activity):
+        elif is_open(activity) and child.is_active:
             feed.open.append(FeedItem(activity))
     feed.open.sort(key=lambda item: (item.activity.due_at is None, item.activity.due_at or 0))
     feed.done.sort(key=lambda item: item.submission.submitted_at, reverse=True)
@@ -91,7 +111,8 @@ def get_child_feed(scope: Scope, child: Child) -> ChildFeed:
 
 
 def access_child_activity(scope: Scope, child_id: int, activity_id: int) -> tuple[Child, Activity]:
-    """The guardian's child and an activity that reaches them (404 otherwise), with questions."""
+    """The guardian's child and an activity that reaches them (404 otherwise), with questions.
+    Through a child the school removed, the activity is read-only (`is_open` is False)."""
     child = access_child_for_guardian(scope, child_id)
     reach = get_child_reach(scope, child)
     activity = get_object_or_404(
@@ -101,6 +122,7 @@ def access_child_activity(scope: Scope, child_id: int, activity_id: int) -> tupl
         ),
         id=activity_id,
     )
+    activity.is_read_only_for_family = not child.is_active
     return child, activity
 
 
@@ -165,7 +187,8 @@ def _reaches(target, reach: Reach) -> bool:
 
 def get_open_activities_by_child(scope: Scope, children: list[Child]) -> dict[int, list[Activity]]:
     """{child id: open activities not yet done, due soonest first} for the guardian's children
-    (access-checked, with `current_enrollments` prefetched). 3 queries, whatever the family."""
+    (access-checked, with `current_enrollments` prefetched; the caller leaves out children the
+    school removed). 3 queries, whatever the family."""
     if not children:
         return {}
     groups = list_group_ids_of(scope.user.id, scope.district.id)

@@ -2,8 +2,8 @@
 
 Objects arrive from the `access_*` queries of `guardians.queries.manage` (so they are in the
 actor's scope); tenant columns are copied from the child, its classroom or the scope, never from
-request data. Nothing is deleted: a removed child is deactivated with `removed_at` set (the
-privacy engine's timers start there), an ended link keeps its row with `is_active=False`.
+request data. Nothing is deleted: a removed child is deactivated with `removed_at` set and keeps
+their guardian links (PROMISES R4), an ended link keeps its row with `is_active=False`.
 """
 
 from django.db import transaction
@@ -134,32 +134,26 @@ def do_move_child(child: Child, classroom: Classroom, *, actor: Actor) -> Enroll
 
 @transaction.atomic
 def do_remove_child(child: Child, *, actor: Actor) -> Child:
-    """Take a child off the roster, as a roster import does for a leaver: the child is
-    deactivated with `removed_at` (the privacy engine's retention timers start there), their
-    enrollments and guardian links end, and a guardian left with no child in the district loses
-    the guardian role there. Rows are kept."""
+    """Take a child off the school's roster, as a roster import does for a leaver: the child is
+    deactivated with `removed_at` and their enrollments end. Their guardian links stay, so the
+    family keeps reading the child's past work until they remove the child from their account
+    too (PROMISES R4: the privacy engine deletes a child removed by both); school messages stop
+    reaching the family through this child. Rows are kept."""
     if not child.is_active:
         raise ActionError(_("This child has already been removed."))
-    bump_families_of(child)
     child.is_active = False
     child.removed_at = timezone.now()
     child.save(update_fields=["is_active", "removed_at"])
     enrollments = Enrollment.objects.filter(child_id=child.id, is_active=True)
     enrollment_ids = sorted(enrollments.values_list("id", flat=True))
     enrollments.update(is_active=False)
-    links = list(GuardianLink.objects.filter(child_id=child.id, is_active=True))
-    GuardianLink.objects.filter(id__in=[link.id for link in links]).update(is_active=False)
+    bump_families_of(child)  # their home shows the child as no longer at the school
     record_audit_event(
         actor=actor,
         action="child.removed",
         target=child,
-        metadata={
-            "ended_enrollment_ids": enrollment_ids,
-            "ended_guardian_link_ids": sorted(link.id for link in links),
-        },
+        metadata={"ended_enrollment_ids": enrollment_ids},
     )
-    for guardian_id in sorted({link.guardian_id for link in links}):
-        _end_guardian_role_if_unlinked(guardian_id, child.district_id, actor=actor)
     return child
 
 

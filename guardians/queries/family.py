@@ -1,5 +1,9 @@
 """Reads for families. A guardian sees only the children they are linked to with access
-(PROMISES V3, V6); the scope's district bounds everything."""
+(PROMISES V3, V6); the scope's district bounds everything.
+
+A child the school removed stays with the family while their link stays (PROMISES R4): listed
+with `is_active=False`, no current classroom and nothing open to do, their past work readable.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,21 +27,22 @@ from tenants.scope import Scope
 
 
 def list_guardian_links(scope: Scope) -> QuerySet[GuardianLink]:
-    """The scope's own links to children, with access, in the scope's district."""
+    """The scope's own links to children, with access, in the scope's district (children the
+    school removed included: R4)."""
     return GuardianLink.objects.filter(
         district_id=scope.district.id,
         guardian_id=scope.user.id,
         is_active=True,
         has_access=True,
-        child__is_active=True,
     )
 
 
 def list_children_for_guardian(scope: Scope) -> QuerySet[Child]:
+    """The guardian's children with access, by first name, with school and current classrooms;
+    a child the school removed is among them (`is_active=False`, no current classroom: R4)."""
     return (
         Child.objects.filter(
             district_id=scope.district.id,
-            is_active=True,
             guardian_links__guardian_id=scope.user.id,
             guardian_links__district_id=scope.district.id,
             guardian_links__is_active=True,
@@ -47,8 +52,9 @@ def list_children_for_guardian(scope: Scope) -> QuerySet[Child]:
         .prefetch_related(
             Prefetch(
                 "enrollments",
+                # a removed child's class of this year may stay as history: not theirs now
                 queryset=Enrollment.objects.filter(
-                    is_active=True, classroom__school_year__is_current=True
+                    is_active=True, classroom__school_year__is_current=True, child__is_active=True
                 ).select_related("classroom"),
                 to_attr="current_enrollments",
             )
@@ -59,6 +65,18 @@ def list_children_for_guardian(scope: Scope) -> QuerySet[Child]:
 
 def access_child_for_guardian(scope: Scope, child_id: int) -> Child:
     return get_object_or_404(list_children_for_guardian(scope), id=child_id)
+
+
+def is_last_link_in_district(scope: Scope, child: Child) -> bool:
+    """Is `child` the only child the guardian is linked to in the scope's district? Ending that
+    link ends their guardian role there (guardians.actions.manage.do_end_guardian_link)."""
+    return not (
+        GuardianLink.objects.filter(
+            district_id=scope.district.id, guardian_id=scope.user.id, is_active=True
+        )
+        .exclude(child_id=child.id)
+        .exists()
+    )
 
 
 @dataclass
@@ -111,7 +129,8 @@ def _build_family_home(scope: Scope) -> tuple[FamilyHome, list[str]]:
     children = list(list_children_for_guardian(scope))
     classroom_ids = {e.classroom_id for c in children for e in c.current_enrollments}
     teachers = list_teachers_by_classroom(scope, classroom_ids) if classroom_ids else {}
-    open_activities = get_open_activities_by_child(scope, children)
+    # A child the school removed has nothing open (R4): only their past work stays.
+    open_activities = get_open_activities_by_child(scope, [c for c in children if c.is_active])
     cards = []
     for child in children:
         classrooms = [e.classroom for e in child.current_enrollments]

@@ -6,7 +6,9 @@ count in the report is known before the write.
 
 Year-end rollover: which year is current, and which classrooms are history, is years.py.
 Children a bulk file no longer lists are leavers: deactivated, with `removed_at` set for the
-privacy engine's timers (cleared when a later roster lists them again).
+privacy engine's timers (cleared when a later roster lists them again). A removed child keeps
+their guardian links, whatever the links file says, so the family keeps the child's past work
+until they remove the child themselves (PROMISES R4: removed by both, the child is deleted).
 
 A school admin's import (`school_id`) changes only that school: nothing outside it is deactivated
 (roster people span schools, so their district records are never deactivated by it), and the
@@ -67,6 +69,10 @@ class Planner(YearPlanning):
         self.users = {sid: row[2] for sid, row in existing.people.items()}
         self.ended_users: set[int] = set()
         self.ended_children: set[int] = set()
+        # children removed after this import (leavers now, or earlier and not listed again), and
+        # removed children it lists again: their families' pages change
+        self.removed_children: set[int] = set()
+        self.returning_children: set[int] = set()
         self.ended_classrooms: set[int] = set()
         self.history_years: set[int] = set()
         self.past_years: set[int] = set()
@@ -325,10 +331,14 @@ class Planner(YearPlanning):
         return bool(changed)
 
     def plan_children(self) -> None:
+        self.removed_children = {row[0] for row in self.ex.children.values() if not row[9]}
         for person in self.s.people.values():
             if STUDENT not in person.kinds:
                 continue
             row = self.ex.children.get(person.sourced_id)
+            if row is not None and not row[9]:
+                self.removed_children.discard(row[0])
+                self.returning_children.add(row[0])
             values = {
                 "sourced_id": person.sourced_id,
                 "first_name": person.first_name,
@@ -354,6 +364,7 @@ class Planner(YearPlanning):
                 # a leaver: the privacy engine's timers start at removed_at
                 self.plan.updated(Child, row[0], {"is_active": False, "removed_at": removed_at})
                 self.ended_children.add(row[0])
+                self.removed_children.add(row[0])
                 self.report.count("deactivated", "children")
 
     # --- memberships, enrollments, links ------------------------------------------------------
@@ -485,12 +496,20 @@ class Planner(YearPlanning):
             if school is None or not self.in_scope(school):
                 remaining[guardian] = guardian  # a hand-made child's, or another school's
                 continue
+            if child in self.removed_children:
+                # the family keeps a removed child until they remove them themselves (R4)
+                remaining[guardian] = guardian
+                if child in self.ended_children:
+                    self.plan.changed_guardians.add(guardian)
+                continue
             missing = self.s.modes["links"] == "bulk" and key not in wanted
-            if missing or guardian in self.ended_users or child in self.ended_children:
+            if missing or guardian in self.ended_users:
                 self.end(GuardianLink, row[0], "guardian_links", user=None)
                 self.plan.changed_guardians.add(guardian)
             else:
                 remaining[guardian] = guardian
+                if child in self.returning_children:
+                    self.plan.changed_guardians.add(guardian)
         remaining.update({guardian: guardian for guardian in wanted.values()})
         self.plan_guardian_roles(remaining)
 

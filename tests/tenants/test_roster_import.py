@@ -240,28 +240,33 @@ def test_a_bulk_file_deactivates_what_it_no_longer_lists(tmp_path):
     report, status = run_import(rf.write_zip(tmp_path / "2.zip", files), "maple")
 
     assert status == 0, report["errors"]
-    assert report["deactivated"] == counts(children=1, guardians=1, guardian_links=2, enrollments=1)
+    # Glen's link to Sara ends with Glen; Gina's to Sol stays with Sol (below)
+    assert report["deactivated"] == counts(children=1, guardians=1, guardian_links=1, enrollments=1)
     assert report["created"] == counts() and report["updated"] == counts()
     sol = Child.objects.get(sourced_id="st-2")
     assert sol.is_active is False  # deactivated, never deleted
     assert not Enrollment.objects.filter(child=sol, is_active=True).exists()
-    assert not GuardianLink.objects.filter(child=sol, is_active=True).exists()
     glen = User.objects.get(phone="+13125550123")
     assert glen.is_active  # the account spans districts; the district's roster entry ends
     assert RosterPerson.objects.get(sourced_id="g-2").is_active is False
     assert links_of(glen) == [] and active_memberships(glen) == []
     gina = User.objects.get(email="gina@example.com")
-    assert links_of(gina) == [("st-1", "parent", "primary")]
+    # a child the school removed stays with the family though the file no longer links them
+    # (PROMISES R4): Gina keeps Sol until she removes him from her account
+    assert links_of(gina) == [("st-1", "parent", "primary"), ("st-2", "parent", "primary")]
     assert active_memberships(gina) == [("guardian", None, None)]
     assert (
         Membership.objects.filter(user=glen, role=Role.GUARDIAN, revoked_at__isnull=False).count()
         == 1
     )
 
-    # Sol comes back: reactivated and enrolled again, with the same record
+    # Sol comes back: reactivated and enrolled again, with the same record and the same link
     back, _ = run_import(rf.write_zip(tmp_path / "1b.zip", rf.oneroster_11()), "maple")
     assert back["updated"]["children"] == 1 and back["created"]["enrollments"] == 1
+    assert back["created"]["guardian_links"] == 1  # Glen's to Sara, as he is listed again
     assert Child.objects.get(sourced_id="st-2").is_active is True
+    assert links_of(gina) == [("st-1", "parent", "primary"), ("st-2", "parent", "primary")]
+    assert GuardianLink.objects.filter(guardian=gina, child=sol).count() == 1
 
 
 def test_a_delta_file_changes_only_its_rows(tmp_path):
@@ -290,10 +295,12 @@ def test_a_delta_file_changes_only_its_rows(tmp_path):
 
     assert status == 0, report["errors"]
     assert report["updated"] == counts(teachers=1)
-    assert report["deactivated"] == counts(children=1, guardian_links=1, enrollments=1)
+    # Sol's link to Gina stays: the family keeps a child the school removed (PROMISES R4)
+    assert report["deactivated"] == counts(children=1, enrollments=1)
     assert report["created"] == counts()
     assert User.objects.get(email="terry@maple.org").last_name == "Terrence"
     assert Child.objects.get(sourced_id="st-2").is_active is False
+    assert links_of(User.objects.get(email="gina@example.com"))[1][0] == "st-2"
     assert Child.objects.get(sourced_id="st-1").is_active is True
     assert Classroom.objects.filter(sourced_id__in=["c1", "c2"], is_active=True).count() == 2
 

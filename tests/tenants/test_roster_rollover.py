@@ -118,8 +118,9 @@ def test_a_summer_rollover_promotes_removes_leavers_and_keeps_last_year(last_yea
     )
     assert report["updated"] == counts(children=1)  # Sara's grade
     assert report["unchanged"] == counts(schools=2, teachers=1, guardians=2, guardian_links=2)
-    # last year's classrooms are not removals; Terry's and Tara's teaching of them ends
-    assert report["deactivated"] == counts(teachers=1, children=1, guardian_links=1, enrollments=2)
+    # last year's classrooms are not removals; Terry's and Tara's teaching of them ends; Sol
+    # keeps his link to Gina (PROMISES R4)
+    assert report["deactivated"] == counts(teachers=1, children=1, enrollments=2)
     assert years() == [("2026-2027", False), ("2027-2028", True)]
     assert classrooms() == [
         ("c1", "Room 3A", "2026-2027", True),
@@ -136,7 +137,12 @@ def test_a_summer_rollover_promotes_removes_leavers_and_keeps_last_year(last_yea
     sol = Child.objects.get(sourced_id="st-2")
     assert (sol.is_active, sol.removed_at) == (False, SUMMER)  # a leaver: timers start here
     assert enrollments_of("st-2") == [("Room 7B", "2026-2027", True)]  # history
-    assert not GuardianLink.objects.filter(child=sol, is_active=True).exists()
+    # the family keeps the leaver, read-only, until they remove him themselves (PROMISES R4)
+    assert list(
+        GuardianLink.objects.filter(child=sol, is_active=True).values_list(
+            "guardian__email", flat=True
+        )
+    ) == ["gina@example.com"]
     assert enrollments_of("st-3") == [("Room 3A", "2027-2028", True)]
     assert teaching_of("terry@maple.org") == [
         ("Room 3A", "2027-2028"),
@@ -144,7 +150,7 @@ def test_a_summer_rollover_promotes_removes_leavers_and_keeps_last_year(last_yea
     ]
     assert teaching_of("tara@maple.org") == []
     assert RosterPerson.objects.get(sourced_id="t-2").is_active is False
-    assert family_home_classrooms("gina@example.com") == [("Sara", ["Room 4A"])]
+    assert family_home_classrooms("gina@example.com") == [("Sara", ["Room 4A"]), ("Sol", [])]
     assert family_home_classrooms("rita@example.com") == [("Sam", ["Room 3A"])]
 
 
@@ -176,14 +182,15 @@ def test_next_years_roster_before_this_year_ends_waits_for_it(last_year, tmp_pat
     early, _ = import_at(june, tmp_path, next_year_files(), "early.zip")
 
     assert years() == [("2026-2027", True), ("2027-2028", False)]
-    # Terry still teaches this year's Room 3A; Tara has left the roster
-    assert early["deactivated"] == counts(teachers=1, children=1, guardian_links=1, enrollments=1)
+    # Terry still teaches this year's Room 3A; Tara has left the roster; Sol too (his family
+    # keeps him: PROMISES R4)
+    assert early["deactivated"] == counts(teachers=1, children=1, enrollments=1)
     assert teaching_of("terry@maple.org") == [
         ("Room 3A", "2026-2027"),
         ("Room 3A", "2027-2028"),
         ("Room 4A", "2027-2028"),
     ]
-    assert family_home_classrooms("gina@example.com") == [("Sara", ["Room 3A"])]
+    assert family_home_classrooms("gina@example.com") == [("Sara", ["Room 3A"]), ("Sol", [])]
 
     nightly, _ = import_at(SUMMER, tmp_path, next_year_files(), "nightly.zip")
 
@@ -191,7 +198,7 @@ def test_next_years_roster_before_this_year_ends_waits_for_it(last_year, tmp_pat
     assert nightly["deactivated"] == counts(enrollments=1)  # Terry's 2026-2027 Room 3A
     assert nightly["created"] == counts() and nightly["updated"] == counts()
     assert teaching_of("terry@maple.org") == [("Room 3A", "2027-2028"), ("Room 4A", "2027-2028")]
-    assert family_home_classrooms("gina@example.com") == [("Sara", ["Room 4A"])]
+    assert family_home_classrooms("gina@example.com") == [("Sara", ["Room 4A"]), ("Sol", [])]
 
 
 def test_a_leaver_who_comes_back_is_no_longer_removed(last_year, tmp_path):
@@ -209,8 +216,16 @@ def test_a_leaver_who_comes_back_is_no_longer_removed(last_year, tmp_path):
 
     assert status == 0, report["errors"]
     assert report["updated"] == counts(children=1)
+    # the link the family kept while he was away is the one the file names: not made again
+    assert report["created"]["guardian_links"] == 0
+    assert report["unchanged"]["guardian_links"] == 4
     sol = Child.objects.get(sourced_id="st-2")
     assert (sol.is_active, sol.removed_at) == (True, None)
+    assert GuardianLink.objects.filter(child=sol).count() == 1
+    assert family_home_classrooms("gina@example.com") == [
+        ("Sara", ["Room 4A"]),
+        ("Sol", ["Room 8B"]),
+    ]
     assert enrollments_of("st-2") == [
         ("Room 7B", "2026-2027", True),
         ("Room 8B", "2027-2028", True),
@@ -251,7 +266,8 @@ def test_an_engage_csv_rollover_starts_the_next_year(tmp_path):
         classrooms=2, children=1, guardians=1, guardian_links=1, enrollments=4
     )
     assert report["updated"] == counts(children=1)
-    assert report["deactivated"] == counts(children=1, guardians=1, guardian_links=1, enrollments=2)
+    # C2 has left with G2, who keeps C2 on their account (PROMISES R4)
+    assert report["deactivated"] == counts(children=1, guardians=1, enrollments=2)
     assert enrollments_of("C1") == [("Year 3", "2026-2027", True), ("Year 4", "2027-2028", True)]
     assert Child.objects.get(sourced_id="C2").removed_at == august
     assert teaching_of("terry@oak.org") == [("Year 3", "2027-2028"), ("Year 4", "2027-2028")]

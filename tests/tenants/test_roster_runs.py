@@ -165,7 +165,7 @@ def test_a_dry_run_with_a_run_is_recorded_and_changes_nothing(maple, admin_user)
         run=run,
     )
 
-    assert report.counts["deactivated"] == counts(children=1, guardian_links=1, enrollments=1)
+    assert report.counts["deactivated"] == counts(children=1, enrollments=1)
     run.refresh_from_db()
     assert (run.status, run.outcome, run.is_dry_run) == ("finished", "dry_run", True)
     assert run.counts == report.counts

@@ -176,3 +176,29 @@ def test_valid_rows_only_applies_the_schools_own_rows(maple, tmp_path):
         ("c1", "Room 3B"),
         ("c2", "Room 7B"),
     ]
+
+
+def test_a_schools_leaver_stays_with_the_family(maple, tmp_path):
+    """Sara leaves Maple Elementary: the school's file no longer lists her nor links her, yet
+    her guardians keep her (read-only) until they remove her themselves (PROMISES R4)."""
+    files = elementary_only()
+    rf.drop_row(files, "users.csv", "st-1")
+    rf.drop_row(files, "enrollments.csv", "e2")
+    rf.set_cell(files, "users.csv", "g-1", "agentSourcedIds", "")
+
+    report, _run = import_as_school(maple, tmp_path, files)
+
+    assert report.errors == [], report.errors
+    assert report.counts["deactivated"] == counts(children=1, enrollments=1)
+    sara = Child.objects.get(sourced_id="st-1")
+    assert (sara.is_active, sara.removed_at is not None) == (False, True)
+    assert not Enrollment.objects.filter(child=sara, is_active=True).exists()
+    assert sorted(
+        GuardianLink.objects.filter(child=sara, is_active=True).values_list(
+            "guardian__first_name", flat=True
+        )
+    ) == ["Gina", "Glen"]
+    for first_name in ("Gina", "Glen"):
+        assert Membership.objects.filter(
+            user__first_name=first_name, role="guardian", is_active=True
+        ).exists()
