@@ -342,7 +342,7 @@ def schedule_child_deletions(district_id: int, *, now: datetime.datetime) -> dic
     """Start the deletion clock of each child now removed by both sides (from the later of the
     school's removal and today, when the last guardian's removal was seen), and stop the clock
     of children a guardian or the school took back. Returns {"started": n, "stopped": n}."""
-    policy = get_policy(district_id)
+    policies: dict[int, Policy] = {}  # each school's window (a school may tighten)
     open_timer = LifecycleTimer.objects.filter(
         kind=TimerKind.CHILD_DELETION,
         subject_type="guardians.child",
@@ -355,10 +355,12 @@ def schedule_child_deletions(district_id: int, *, now: datetime.datetime) -> dic
         # Links keep no removal time: a child who had guardians counts from when this daily
         # scan first saw the last one gone (never earlier than the school's removal).
         start = max(removed_at, now) if _has_had_guardians(child_id) else removed_at
+        if school_id not in policies:
+            policies[school_id] = get_policy(district_id, school_id)
         set_timer(
             kind=TimerKind.CHILD_DELETION,
             subject=("guardians.child", child_id),
-            due_at=policy.after("removed_child_days", start),
+            due_at=policies[school_id].after("removed_child_days", start),
             district_id=district_id,
             school_id=school_id,
         )

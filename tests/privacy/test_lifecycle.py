@@ -223,6 +223,18 @@ def test_R4_child_removed_by_both_is_deleted_90_days_after_the_last_removal(worl
     assert not GuardianLink.objects.filter(child_id=world.noah.id).exists()
 
 
+def test_R4_a_school_that_tightened_the_window_deletes_sooner(world):
+    from privacy.models import PrivacySettings
+
+    PrivacySettings.objects.create(
+        district=world.lakeside, school=world.a1, values={"removed_child_days": 30}
+    )
+    remove_by_school(world.noah, T0)
+    remove_by_guardians(world.noah)
+    schedule_child_deletions(world.lakeside.id, now=T0)
+    assert LifecycleTimer.objects.get(kind="child_deletion").due_at == T0 + 30 * DAY
+
+
 def test_R4_a_child_taken_back_before_the_end_is_kept(world):
     remove_by_school(world.noah, T0)
     remove_by_guardians(world.noah)
