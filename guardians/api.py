@@ -15,6 +15,10 @@ class ChildOutput(serializers.Serializer):
     grade_level = serializers.CharField()
     school = serializers.CharField(source="school.name")
     classrooms = serializers.SerializerMethodField()
+    # False once the school removed the child: their past work stays readable (PROMISES R4),
+    # nothing new can be sent for them.
+    is_at_school = serializers.BooleanField(source="is_active")
+    removed_at = serializers.DateTimeField(allow_null=True)
 
     def get_classrooms(self, child) -> list[str]:
         return [e.classroom.name for e in child.current_enrollments]

@@ -288,3 +288,18 @@ def test_R4_roster_leaver_stays_for_the_family(client, login, tmp_path):
         user=gina, district=district, role=Role.GUARDIAN, is_active=True
     ).exists()  # she keeps Sara
     assert schedule_child_deletions(district.id, now=sol.removed_at)["started"] == 1
+
+
+def test_R4_the_families_api_says_a_removed_child_is_no_longer_at_school(world, client, login):
+    from guardians.actions.manage import do_remove_child
+
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)):
+        do_remove_child(Child.objects.get(id=world.noah.id), actor=Actor(user=world.priya))
+    login(world.ben)
+    (noah,) = client.get("/api/v1/family/children/").json()["results"]
+    assert (noah["id"], noah["is_at_school"], noah["removed_at"]) == (
+        world.noah.id,
+        False,
+        "2026-11-02T09:00:00Z",
+    )
+    assert client.get(f"/api/v1/family/children/{world.noah.id}/").json()["is_at_school"] is False
