@@ -3,22 +3,27 @@
 What. A Target says what goes: one school's rows (a school deletion request), the district's data
 but not the district itself, its settings or its admins (a district deletion request), or
 everything of the district (disposal after the contract ends). `DeletionRun.run` deletes it in
-two phases, then the caller finishes (the school or district row, the certificate, the notice):
+three phases, then the caller finishes (the school or district row, the certificate, the notice):
 
-1. People, by user id: everyone the target's rows name through a foreign key that cascades from
-   the person (memberships, guardian links, invites, join requests, consents...). A person whom
-   nothing outside the target holds in the district (for disposal: everyone) loses every row of
-   theirs in the district, and the district's delivery rows keep time and outcome without their
-   address. Their account goes too, unless a row of another district names them (people span
-   districts: a teacher here may be a parent there) or they are a platform operator.
-2. Rows: every model of our apps, in an order where rows that point at others go first (a
-   topological order of the foreign keys), so that what cascades from a chunk stays small. Each
-   model's target rows are deleted by id, CHUNK at a time: the first CHUNK ids that are left (a
-   deleted row leaves the head of the ordered query, so no OFFSET), one transaction per chunk,
-   through Django's deletion collector so that SET_NULL and cascades stay right. A chunk's files
-   (file fields, an archive's list, a roster upload) are deleted from storage before its
-   transaction: a chunk that rolls back leaves rows whose files are gone, which the rerun deletes;
-   never a file that no row names.
+1. Content: the target's rows of every model but those that place a person in the district
+   (memberships, guardian links, invites, join requests, consents...) and what they cascade
+   from (children, classrooms, schools...). Going first, the bulk (submissions, deliveries,
+   events) is gone before any account is deleted, so no deletion of a person has thousands of
+   their references to set to NULL in rows that are about to go anyway.
+2. People, by user id: everyone those remaining rows name. A person whom nothing outside the
+   target holds in the district (for disposal: everyone) loses every row of theirs in the
+   district, and the district's other delivery rows keep time and outcome without their address.
+   Their account goes too, unless a row of another district names them (people span districts: a
+   teacher here may be a parent there) or they are a platform operator.
+3. Rows: what is left of the target.
+
+Rows go model by model in an order where rows that point at others go first (a topological order
+of the foreign keys), so what cascades from a chunk stays small; each model's rows by id, CHUNK at
+a time: the first CHUNK ids left (a deleted row leaves the head of the ordered query, so no
+OFFSET), one transaction per chunk, through Django's deletion collector so that SET_NULL and
+cascades stay right. A chunk's files (file fields, an archive's list, a roster upload) are
+deleted from storage before its transaction: a chunk that rolls back leaves rows whose files are
+gone, which the rerun deletes; never a file that no row names.
 
 Why this is safe to re-run. The progress (the phase, the last person handled, counts per table) is
 a small ledger in one JSON field (the request's certificate, or the platform's disposal record)
@@ -66,7 +71,7 @@ from tenants.models import (
 
 logger = logging.getLogger(__name__)
 CHUNK = 1000
-PEOPLE_CHUNK = 200
+PEOPLE_CHUNK = 100
 
 # A district's own deletion request keeps the district working: its configuration stays.
 KEPT_WITH_DISTRICT = frozenset(
@@ -232,6 +237,29 @@ def person_columns() -> list[tuple[type[models.Model], models.Field]]:
 
 
 @cache
+def people_models() -> frozenset[type[models.Model]]:
+    """Models whose rows place a person in a district (person_columns), and the models they
+    cascade from (a guardian link's child, a membership's school): kept until the people phase,
+    which finds everyone through them."""
+    ours = set(deletion_order())
+    kept = {model for model, _field in person_columns()}
+    waiting = list(kept)
+    while waiting:
+        model = waiting.pop()
+        for field in model._meta.concrete_fields:
+            parent = field.related_model
+            if (
+                field.many_to_one
+                and parent in ours
+                and parent not in (District, User, model, *kept)
+                and field.remote_field.on_delete in (models.CASCADE, models.PROTECT)
+            ):
+                kept.add(parent)
+                waiting.append(parent)
+    return frozenset(kept)
+
+
+@cache
 def user_columns() -> list[tuple[type[models.Model], models.Field]]:
     """(model, field) of every district row that names a person, whatever its on_delete."""
     return [
@@ -268,7 +296,7 @@ class Ledger:
         self.data = dict(data or {})
         self.progress = self.data.setdefault("progress", {})
         for key, value in (
-            ("phase", "people"),
+            ("phase", "content"),
             ("people_after", 0),
             ("counts", {}),
             ("files", 0),
@@ -304,17 +332,19 @@ class DeletionRun:
         return self.ledger.progress
 
     def run(self) -> dict:
-        """Both phases; returns the progress (counts so far). Raises on a failed chunk."""
-        if self.progress["phase"] == "people":
-            self._people_phase()
-            self.progress["phase"] = "rows"
-            with transaction.atomic():
-                self.ledger.checkpoint()
-        if self.progress["phase"] == "rows":
-            self._rows_phase()
-            self.progress["phase"] = "finishing"
-            with transaction.atomic():
-                self.ledger.checkpoint()
+        """The three phases; returns the progress (counts so far). Raises on a failed chunk."""
+        steps = {
+            "content": lambda: self._rows_phase(skip=people_models()),
+            "people": self._people_phase,
+            "rows": self._rows_phase,
+        }
+        following = dict(zip(steps, [*list(steps)[1:], "finishing"], strict=True))
+        for phase, step in steps.items():
+            if self.progress["phase"] == phase:
+                step()
+                self.progress["phase"] = following[phase]
+                with transaction.atomic():
+                    self.ledger.checkpoint()
         return self.progress
 
     # --- people ------------------------------------------------------------------------------
@@ -384,9 +414,9 @@ class DeletionRun:
 
     # --- rows --------------------------------------------------------------------------------
 
-    def _rows_phase(self) -> None:
+    def _rows_phase(self, skip=frozenset()) -> None:
         for model in deletion_order():
-            rows = self.target.rows(model)
+            rows = None if model in skip else self.target.rows(model)
             if rows is None:
                 continue
             while ids := list(rows.order_by("id").values_list("id", flat=True)[:CHUNK]):

@@ -313,7 +313,7 @@ def test_R7_a_deletion_killed_mid_chunk_rolls_back_and_a_rerun_completes(
     request.refresh_from_db()
     assert request.status == "open"
     progress = request.certificate["progress"]
-    assert progress["phase"] == "rows"
+    assert progress["phase"] == "content"
     assert sum(progress["counts"].values()) > 0
     timer = LifecycleTimer.objects.get(subject_type="privacy.privacyrequest")
     assert (timer.state, timer.attempts, timer.last_error) == (
