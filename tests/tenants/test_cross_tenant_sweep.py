@@ -4,19 +4,27 @@ Walks the URL resolver. For each route with an id, requests it (every method the
 as a user of another district and a user of another school (and, for family routes, another
 family): the answer is 404, or 403 where only the capability is missing, and nothing is written.
 A new id-taking route fails this test until it says which object its id names.
+
+The privacy console's objects come from tests/privacy/test_console_sweep.py (CONSOLE_ID_OBJECTS,
+CONSOLE_ROUTE_OBJECTS); that module imports this one, so it is read when first needed.
 """
+
+import datetime
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from guardians.models import GuardianLink
 from notifications.actions import do_send_announcement
 from notifications.tasks import fan_out_message
+from privacy.actions import do_ensure_policy_version
 from privacy.audit import Actor
 from tenants.checks import iter_url_patterns, view_declaration
-from tenants.models import Membership, Role
+from tenants.middleware import MFA_OK_SESSION_KEY
+from tenants.models import Membership, Role, User
 from tenants.scope import list_scopes_for_user
 
 # Which object of the world each id kwarg names, and who legitimately reaches it.
@@ -67,6 +75,10 @@ ID_OBJECTS = {
     ),
     # Ana's processed photo of Mia for the Room 1 quiz (files on the test's own media root).
     "photo_id": lambda w: (_mia_photo(w), [("ana", Role.GUARDIAN)]),
+    # Lakeside's policy in force, and an incident Lakeside was told of: district admins' pages.
+    "version_id": lambda w: (do_ensure_policy_version(w.lakeside), [("dana", Role.DISTRICT_ADMIN)]),
+    "incident_id": lambda w: (_lakeside_incident(w), [("dana", Role.DISTRICT_ADMIN)]),
+    "district_id": lambda w: (w.lakeside, [("dana", Role.DISTRICT_ADMIN)]),
 }
 # Routes whose id names another object than the kwarg's default.
 ROUTE_OBJECTS = {
@@ -80,9 +92,32 @@ ROUTE_OBJECTS = {
         }
         for name in ("activity_attachment", "family_activity_attachment")
     },
+    # A district's own deletion requests (privacy.views.districts), district admins only: an
+    # open one for Lakeside Elementary to withdraw, and a carried-out one with its certificate.
+    "privacy:district_withdraw": {
+        "privacy_request_id": lambda w: (_open_school_deletion(w), [("dana", Role.DISTRICT_ADMIN)])
+    },
+    "privacy:district_certificate": {
+        "privacy_request_id": lambda w: (_done_school_deletion(w), [("dana", Role.DISTRICT_ADMIN)])
+    },
 }
 # Kwargs that are not ids, and the value the sweep gives them.
 OTHER_KWARGS = {"variant": "thumbnail"}
+# The incident register's pages are the platform operators' (privacy.views.incidents
+# .operator_view): Engage staff with two-factor, holding no membership, acting in no tenant; every
+# tenant user is an outsider there. Those views are public to engage.E003 and guard themselves, so
+# they declare no methods the sweep can read: these are the methods each serves.
+OPERATOR = ("operator", None)
+OPERATOR_ROUTES = {
+    "privacy:incident_detail": ["GET"],
+    "privacy:incident_edit": ["GET", "POST"],
+    "privacy:incident_authority": ["POST"],
+    "privacy:incident_notice": ["GET"],
+    "privacy:incident_notice_text": ["GET"],
+    "privacy:incident_send_notice": ["POST"],
+    "privacy:incident_record_notice": ["POST"],
+    "privacy:incident_contact": ["POST"],
+}
 # Routes whose rightful visitor differs from the kwarg's default insiders.
 ROUTE_INSIDERS = {
     "notifications:inbox_message": [("ana", Role.GUARDIAN)],
@@ -99,6 +134,12 @@ ROUTE_INSIDERS = {
     "files:district_photo": [("dana", Role.DISTRICT_ADMIN)],
     "api_review:photo": [("tom", Role.TEACHER), ("priya", Role.SCHOOL_ADMIN)],
     "files:family_activity_attachment": [("ana", Role.GUARDIAN)],
+    # Deleting a child or a guardian's account (restorable) takes privacy:admin.
+    **{
+        f"manage:{name}": [("priya", Role.SCHOOL_ADMIN), ("dana", Role.DISTRICT_ADMIN)]
+        for name in ("child_delete", "guardian_delete")
+    },
+    **{route: [OPERATOR] for route in OPERATOR_ROUTES},
 }
 # What an insider does first to reach the route (as the product asks them to).
 INSIDER_STEPS = {
@@ -268,6 +309,90 @@ def _message_to_ana(world):
     return message
 
 
+def _lakeside_incident(world):
+    """An incident that affected Lakeside alone, its notice recorded as sent (a district sees an
+    incident only once it was told)."""
+    from privacy import incidents
+    from privacy.models import Incident, IncidentDistrict
+
+    existing = Incident.objects.filter(title="Sweep incident").first()
+    if existing:
+        return existing
+    now = timezone.now()
+    incident = incidents.do_record_incident(
+        incidents.IncidentDetails(
+            title="Sweep incident",
+            description="A storage bucket was readable by anyone.",
+            discovered_at=now - datetime.timedelta(hours=3),
+            confirmed_at=now - datetime.timedelta(hours=2),
+            breach_date_kind=Incident.BreachDate.EXACT,
+            breach_started_on=now.date() - datetime.timedelta(days=2),
+            breach_ended_on=None,
+            information_types=["contact"],
+            other_information="",
+            is_delayed_for_law_enforcement=False,
+            law_enforcement_details="",
+        ),
+        districts=[world.lakeside],
+        actor=Actor.system(),
+    )
+    incidents.do_record_district_notice(
+        IncidentDistrict.objects.get(incident=incident, district=world.lakeside),
+        actor=Actor.system(),
+    )
+    return incident
+
+
+def _open_school_deletion(world):
+    """Dana's request to delete Lakeside Elementary's data, not started (it can be withdrawn)."""
+    from privacy.districts.requests import do_request_deletion
+    from privacy.models import PrivacyRequest
+    from tests.activities.helpers import scope_of
+
+    existing = PrivacyRequest.objects.filter(
+        kind=PrivacyRequest.Kind.SCHOOL_DELETION, school=world.a1, status="open"
+    ).first()
+    return existing or do_request_deletion(
+        scope_of(world.dana, Role.DISTRICT_ADMIN), school=world.a1, actor=Actor(user=world.dana)
+    )
+
+
+def _done_school_deletion(world):
+    """Dana's request to delete a school of its own (an empty annex, so the world's schools stay
+    whole for the rest of the sweep), carried out: it has its certificate."""
+    from privacy.districts.requests import do_carry_out_now, do_request_deletion
+    from privacy.models import PrivacyRequest
+    from tenants.actions import do_create_school
+    from tests.activities.helpers import scope_of
+
+    existing = PrivacyRequest.objects.filter(
+        kind=PrivacyRequest.Kind.SCHOOL_DELETION, status="done"
+    ).first()
+    if existing:
+        return existing
+    annex = do_create_school(
+        world.lakeside, name="Sweep Annex", slug="sweep-annex", actor=Actor(user=world.dana)
+    )
+    request = do_request_deletion(
+        scope_of(world.dana, Role.DISTRICT_ADMIN), school=annex, actor=Actor(user=world.dana)
+    )
+    do_carry_out_now(request)
+    return PrivacyRequest.objects.get(id=request.id)
+
+
+def _sign_in_operator(client):
+    """A platform operator, signed in with two-factor done (tests/privacy/test_incidents.py
+    tests the two-factor step itself)."""
+    operator = User.objects.filter(email="sweep-operator@engage.example").first()
+    operator = operator or User.objects.create_user(
+        email="sweep-operator@engage.example", first_name="Olga", is_staff=True
+    )
+    client.force_login(operator)
+    session = client.session
+    session[MFA_OK_SESSION_KEY] = operator.id
+    session.save()
+
+
 # Outsiders: (person, role) of another district, another school, another family, no access.
 OUTSIDERS = [
     ("hank", Role.DISTRICT_ADMIN),  # other district, district admin
@@ -296,11 +421,31 @@ def _int_kwargs(pattern) -> list[str]:
     return [name for name, conv in pattern.pattern.converters.items() if conv.regex == "[0-9]+"]
 
 
+def _console_sweep():
+    """The privacy console's objects (tests/privacy/test_console_sweep.py imports this module,
+    so it is imported here when first needed rather than at the top)."""
+    from tests.privacy import test_console_sweep
+
+    return test_console_sweep
+
+
+def id_factories(route: str) -> dict:
+    """Each id kwarg's object factory for `route`: the defaults, the console's, then the route's
+    own."""
+    console = _console_sweep()
+    return {
+        **ID_OBJECTS,
+        **console.CONSOLE_ID_OBJECTS,
+        **console.CONSOLE_ROUTE_OBJECTS.get(route, {}),
+        **ROUTE_OBJECTS.get(route, {}),
+    }
+
+
 def route_objects(world, route: str, pattern) -> tuple[dict, list]:
     """The route's id kwargs filled with the world's objects, and its rightful visitors: the
     route's own (ROUTE_INSIDERS), else those of its last id (the object the page is about)."""
     names = _int_kwargs(pattern)
-    factories = {**ID_OBJECTS, **ROUTE_OBJECTS.get(route, {})}
+    factories = id_factories(route)
     found = {name: factories[name](world) for name in names}
     kwargs = {name: obj.id for name, (obj, _insiders) in found.items()}
     kwargs.update({n: v for n, v in OTHER_KWARGS.items() if n in pattern.pattern.converters})
@@ -319,6 +464,10 @@ def declared_methods(callback) -> list[str]:
     return ["GET"]
 
 
+def route_methods(route: str, pattern) -> list[str]:
+    return OPERATOR_ROUTES.get(route) or declared_methods(pattern.callback)
+
+
 def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
@@ -334,9 +483,12 @@ def test_sweep_covers_every_id_route():
         (route, name)
         for route, pattern in routes
         for name in _int_kwargs(pattern)
-        if name not in ID_OBJECTS
+        if name not in id_factories(route)
     }
     assert unknown == set(), "add these id kwargs to ID_OBJECTS"
+    # A view that guards itself declares no methods: the sweep must be told which it serves.
+    self_guarded = {route for route, p in routes if view_declaration(p.callback) == "public"}
+    assert self_guarded == set(OPERATOR_ROUTES), "say which methods these serve (OPERATOR_ROUTES)"
 
 
 @pytest.mark.parametrize("outsider,role", OUTSIDERS)
@@ -347,7 +499,7 @@ def test_outsiders_get_404_and_nothing_is_written(world, client, login, outsider
         if (outsider, role) in insiders:
             continue
         url = reverse(route, kwargs=kwargs)
-        for method in declared_methods(pattern.callback):
+        for method in route_methods(route, pattern):
             before = row_counts()
             response = getattr(client, method.lower())(url)
             assert response.status_code in (403, 404), (
@@ -362,11 +514,14 @@ def test_outsiders_get_404_and_nothing_is_written(world, client, login, outsider
 def test_insiders_reach_every_id_route(world, client, login):
     """The sweep is not vacuous: the rightful person gets the page."""
     for route, pattern in id_routes():
-        if "GET" not in declared_methods(pattern.callback):
+        if "GET" not in route_methods(route, pattern):
             continue
         kwargs, insiders = route_objects(world, route, pattern)
         person, role = insiders[0]
-        login(world.people[person], role=role)
+        if (person, role) == OPERATOR:
+            _sign_in_operator(client)
+        else:
+            login(world.people[person], role=role)
         if route in INSIDER_STEPS:
             INSIDER_STEPS[route](world, client)
         url = reverse(route, kwargs=kwargs)
