@@ -160,7 +160,8 @@ def _claim(*, now, kinds, district_id) -> list[LifecycleTimer]:
     """Take up to CLAIM_BATCH due rows for this sweeper. On PostgreSQL, FOR UPDATE SKIP LOCKED
     keeps other sweepers off them; the conditional UPDATE (still PENDING) and the claim stamp,
     unique to this claim, make it exact on databases without row locks too (SQLite)."""
-    stamp = timezone.now() + datetime.timedelta(microseconds=secrets.randbelow(1000))
+    # On the sweep's own clock, as release_stale_claims compares it.
+    stamp = now + datetime.timedelta(microseconds=secrets.randbelow(1_000_000))
     with transaction.atomic():
         ids = list(
             due_timers(now=now, kinds=kinds, district_id=district_id)
