@@ -10,7 +10,9 @@ the teacher's feedback on them). The rows that count stay, emptied: submissions 
 points and participation are unchanged), delivery rows (time and outcome, the address blanked),
 activity events (ids only). Nothing is kept that could re-identify them: no hash of a name or an
 address (R12). Archived copies of their data are purged too. Files are deleted after the
-transaction commits, so a rollback never loses a file that is still referenced.
+transaction commits, so a rollback never loses a file that is still referenced. The family's
+roster ids are tombstoned, as keyed hashes only, so that the district's next roster does not
+bring them back (privacy.tombstones).
 
 Re-running on a finished request does nothing (it is no longer OPEN); on a person already
 erased, every step finds nothing left to change.
@@ -36,9 +38,14 @@ from privacy.archive import purge_archive
 from privacy.audit import Actor, record_audit_event
 from privacy.models import Archive, ArchivedRow, AuditEvent, PrivacyRequest
 from privacy.requests import do_complete_request
+from privacy.tombstones import do_record_erased_roster_ids
 from tenants.models import Membership, RosterPerson, User
 
 ERASED_DOMAIN = "erased.invalid"
+KEPT_ROSTER_IDS = (
+    "the family's roster ids as keyed hashes only, so that the district's roster does not add "
+    "them again"
+)
 
 
 @transaction.atomic
@@ -57,22 +64,30 @@ def do_erase_family(request: PrivacyRequest, *, actor: Actor) -> dict:
         .values_list("id", flat=True)
     )
     files = _erase_submissions(district_id, submission_ids, counts)
+    counts["roster_ids_blocked"] = _record_roster_ids(request, user.id, child_ids)
     _erase_children(district_id, child_ids, counts)
     _erase_messages(district_id, user.id, submission_ids, counts)
     _erase_person(user, district_id, counts)
     counts["archives"] = _purge_archives(district_id, user.id, child_ids)
+    kept = ["usage counts (submissions, points, deliveries: without content or address)"]
+    if counts["roster_ids_blocked"]:
+        kept.append(KEPT_ROSTER_IDS)
     certificate = {
         "erased_at": timezone.now().isoformat(),
         "counts": {k: v for k, v in sorted(counts.items()) if v},
         "categories": ["identity", "contact", "student_record", "content", "credential"],
-        "kept": ["usage counts (submissions, points, deliveries: without content or address)"],
+        "kept": kept,
     }
     do_complete_request(request, response="erased", certificate=certificate, actor=actor)
     record_audit_event(
         actor=actor,
         action="family.erased",
         target=request,
-        metadata={"children": len(child_ids), "files": len(files)},
+        metadata={
+            "children": len(child_ids),
+            "files": len(files),
+            "roster_ids": counts["roster_ids_blocked"],
+        },
     )
     transaction.on_commit(lambda: _delete_files(files))
     return certificate
@@ -116,6 +131,18 @@ def _erase_submissions(district_id, submission_ids, counts) -> list[str]:
         guardian=None,
     )
     return files
+
+
+def _record_roster_ids(request: PrivacyRequest, user_id: int, child_ids: list[int]) -> int:
+    """Tombstone the ids the district's roster knows the family by, before they are cleared."""
+    district_id = request.district_id
+    person_ids = RosterPerson.objects.filter(district_id=district_id, user_id=user_id)
+    children = Child.objects.filter(district_id=district_id, id__in=child_ids)
+    return do_record_erased_roster_ids(
+        request,
+        person_ids=list(person_ids.values_list("sourced_id", flat=True)),
+        child_ids=list(children.exclude(sourced_id="").values_list("sourced_id", flat=True)),
+    )
 
 
 def _erase_children(district_id, child_ids, counts) -> None:

@@ -1,10 +1,12 @@
 """Privacy records: the audit trail, consents, policy settings, lifecycle timers, the archive of
-deleted data, privacy requests and the runs of the retention jobs."""
+deleted data, privacy requests, erased families' roster ids (hashed) and the runs of the
+retention jobs."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from privacy.classification import Category as C
 from tenants.models import DistrictScopedModel
@@ -439,10 +441,11 @@ class PrivacyRequest(DistrictScopedModel):
         DISTRICT_DELETION = "district_deletion", _("Deletion of the district's data")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
-        DECLINED = "declined", _("Declined")
-        CANCELLED = "cancelled", _("Withdrawn")
+        # A context of their own: "Open" alone reads as a verb ("Abrir") in Spanish.
+        OPEN = "open", pgettext_lazy("request status", "Open")
+        DONE = "done", pgettext_lazy("request status", "Done")
+        DECLINED = "declined", pgettext_lazy("request status", "Declined")
+        CANCELLED = "cancelled", pgettext_lazy("request status", "Withdrawn")
 
     school = models.ForeignKey(
         "tenants.School", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -490,6 +493,45 @@ class PrivacyRequest(DistrictScopedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} request {self.id} ({self.status})"
+
+
+class ErasedRosterId(DistrictScopedModel):
+    """A roster id of an erased family (PROMISES R5): the roster import skips it from then on.
+
+    Only a keyed hash of the sourcedId is kept (privacy.tombstones), never the id itself (R12):
+    the platform alone can tell that the district's information system sent the same id again.
+    """
+
+    class Kind(models.TextChoices):
+        PERSON = "person", _("Guardian or staff member")
+        CHILD = "child", _("Child")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sourced_id_hash = models.CharField(max_length=64)
+    erased_at = models.DateTimeField(default=timezone.now)
+    request = models.ForeignKey(
+        PrivacyRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    data_classification = {
+        "id": C.NONE,
+        "district": C.NONE,
+        "kind": C.NONE,
+        # A pseudonym of the roster id, as RosterPerson.sourced_id / Child.sourced_id were.
+        "sourced_id_hash": C.IDENTITY,
+        "erased_at": C.NONE,
+        "request": C.NONE,
+    }
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "kind", "sourced_id_hash"], name="erasedrosterid_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"erased {self.kind} roster id in district {self.district_id}"
 
 
 class ProcessingRestriction(DistrictScopedModel):

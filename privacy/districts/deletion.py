@@ -51,6 +51,7 @@ from privacy.classification import Category, our_models, personal_fields
 from privacy.models import (
     Archive,
     AuditEvent,
+    ErasedRosterId,
     LifecycleTimer,
     PolicyVersion,
     PrivacyRequest,
@@ -73,7 +74,9 @@ logger = logging.getLogger(__name__)
 CHUNK = 1000
 PEOPLE_CHUNK = 100
 
-# A district's own deletion request keeps the district working: its configuration stays.
+# A district's own deletion request keeps the district working: its configuration stays, and
+# so do the erasure tombstones (keyed hashes only), or its next roster would bring back the
+# families erased at their request (R5).
 KEPT_WITH_DISTRICT = frozenset(
     {
         SchoolYear,
@@ -82,6 +85,7 @@ KEPT_WITH_DISTRICT = frozenset(
         DistrictSignInProvider,
         RetentionRun,
         LifecycleTimer,
+        ErasedRosterId,
     }
 )
 # Where files live besides file fields: an archive's list of names, a roster upload in waiting.

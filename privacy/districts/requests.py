@@ -143,6 +143,7 @@ def _kept(kind: str) -> list[str]:
     kept = ["people who also belong to another school or district keep their account"]
     if kind == Kind.DISTRICT_DELETION:
         kept.append("the district, its settings and its privacy administrators")
+        kept.append("the roster ids of families erased at their request, as keyed hashes only")
     return kept
 
 

@@ -19,6 +19,7 @@ from privacy.audit import Actor, record_audit_event
 from tenants.actions import do_create_district
 from tenants.models import District, RosterImportRun
 from tenants.roster.engage_csv import parse_engage_csv
+from tenants.roster.erased import skip_erased_families
 from tenants.roster.existing import Existing
 from tenants.roster.oneroster import parse_oneroster
 from tenants.roster.plan import build_plan
@@ -124,6 +125,7 @@ class _Import:
             snapshot = self.parse(district, existing)
         except RosterRejected:
             return self.finish(district)
+        skip_erased_families(snapshot, report, district)
         if self.run is not None and self.run.school_id:
             check_school_restriction(snapshot, existing, self.run.school, report)
         check_references(snapshot, report, KnownIds(snapshot, existing))

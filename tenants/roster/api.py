@@ -46,6 +46,7 @@ class RunDetailOutput(RunOutput):
     progress = serializers.DictField()
     errors = serializers.ListField(child=serializers.DictField())
     warnings = serializers.ListField(child=serializers.DictField())
+    skipped = serializers.ListField(child=serializers.DictField())
     changed_by_families = serializers.ListField(child=serializers.DictField())
 
 
@@ -93,6 +94,6 @@ class RosterImportDetailApi(ScopedApi):
     def get(self, request, run_id: int):
         run = queries.access_import_run(self.scope, run_id)
         run.progress = queries.get_run_progress(run)
-        for name in ("errors", "warnings", "changed_by_families"):
+        for name in ("errors", "warnings", "skipped", "changed_by_families"):
             setattr(run, name, run.report.get(name, []))
         return Response(RunDetailOutput(run, context={"request": request}).data)

@@ -91,6 +91,14 @@ def guardian_key(guardian_id: str) -> str:
     return f"guardian:{guardian_id}"
 
 
+def person_cell(key: str) -> tuple[str, str]:
+    """The column and id a person's key comes from (staff and guardian keys carry a prefix)."""
+    for prefix, column in (("staff:", "staff_id"), ("guardian:", "guardian_id")):
+        if key.startswith(prefix):
+            return column, key.removeprefix(prefix)
+    return "child_id", key
+
+
 class EngageParser:
     def __init__(
         self, source: RosterSource, report: Report, *, is_birth_date_imported: bool, phones: Phones
@@ -99,7 +107,7 @@ class EngageParser:
         self.report = report
         self.is_birth_date_imported = is_birth_date_imported
         self.phones = phones
-        self.snapshot = Snapshot(columns=REFERENCE_COLUMNS)
+        self.snapshot = Snapshot(columns=REFERENCE_COLUMNS, person_cell=person_cell)
         self.snapshot.files = {
             "teaching": "staff.csv",
             "enrolled": "children.csv",

@@ -9,7 +9,7 @@ one of a handful of shared frozensets.
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -91,6 +91,11 @@ def without_kind(kinds: frozenset[str], kind: str) -> frozenset[str]:
     return _KIND_SETS.setdefault(left, left)
 
 
+def sourced_id_cell(key: str) -> tuple[str, str]:
+    """OneRoster: a person's key is the sourcedId of their users.csv row."""
+    return "sourcedId", key
+
+
 @dataclass
 class Snapshot:
     """Everything a roster says, keyed by sourcedId (or the school's own id)."""
@@ -117,8 +122,11 @@ class Snapshot:
     removed: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})
     # the column each kind of reference is in, to locate a dangling one
     columns: dict[str, str] = field(default_factory=dict)
-    # rows left out for errors (valid-rows-only mode): never deactivated for being missing
+    # rows left out for errors (valid-rows-only mode) or erased families (erased.py): never
+    # deactivated for being missing
     skipped: dict[str, set[str]] = field(default_factory=lambda: {k: set() for k in KINDS})
+    # a person's key -> (column, value) of the id as their file gives it, for the report
+    person_cell: Callable[[str], tuple[str, str]] = sourced_id_cell
 
     def where(self, table: str, line: int) -> Where:
         """The location of an entry of a relation table (teaching, enrolled, links, staff_roles)."""

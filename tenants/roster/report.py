@@ -1,4 +1,5 @@
-"""The import report: counts per entity, located errors, warnings, contacts changed by families."""
+"""The import report: counts per entity, located errors, warnings, rows skipped on purpose,
+contacts changed by families."""
 
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ class Report:
     errors: list[dict] = field(default_factory=list)
     error_count: int = 0
     warnings: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    skipped_count: int = 0
     changed_by_families: list[dict] = field(default_factory=list)
     is_dry_run: bool = False
     is_applied: bool = False
@@ -48,6 +51,12 @@ class Report:
         if len(self.warnings) < MAX_LISTED:
             self.warnings.append(_problem(file, line, column, value, reason))
 
+    def skip(self, file: str, line: int | None, column: str, value: str, reason: str) -> None:
+        """A row left out on purpose (an erased family's): not an error, the import goes on."""
+        self.skipped_count += 1
+        if len(self.skipped) < MAX_LISTED:
+            self.skipped.append(_problem(file, line, column, value, reason))
+
     @property
     def is_failed(self) -> bool:
         return self.error_count > 0
@@ -59,6 +68,8 @@ class Report:
             "errors": self.errors[:max_listed],
             "error_count": self.error_count,
             "warnings": self.warnings[:max_listed],
+            "skipped": self.skipped[:max_listed],
+            "skipped_count": self.skipped_count,
             "changed_by_families": self.changed_by_families[:max_listed],
             "dry_run": self.is_dry_run,
             "applied": self.is_applied,
@@ -72,6 +83,9 @@ class Report:
             errors=list(data["errors"]),
             error_count=data["error_count"],
             warnings=list(data["warnings"]),
+            # runs recorded before rows were ever skipped have neither
+            skipped=list(data.get("skipped", [])),
+            skipped_count=data.get("skipped_count", 0),
             changed_by_families=list(data["changed_by_families"]),
             is_dry_run=data["dry_run"],
             is_applied=data["applied"],

@@ -139,6 +139,8 @@ def test_the_report_is_one_json_object_of_the_documented_shape(tmp_path):
         "errors",
         "error_count",
         "warnings",
+        "skipped",
+        "skipped_count",
         "changed_by_families",
         "dry_run",
         "applied",

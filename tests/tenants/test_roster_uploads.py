@@ -13,8 +13,12 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from guardians.models import Child
-from privacy.models import AuditEvent
-from tenants.models import RosterImportRun, School
+from privacy.audit import Actor
+from privacy.jobs import JOBS, run_job
+from privacy.models import AuditEvent, PrivacyRequest
+from privacy.requests import do_create_request
+from tenants.models import RosterImportRun, School, User
+from tenants.roster.erased import REASON
 from tenants.roster.uploads import requeue_stale_imports
 from tests.tenants import roster_files as rf
 from tests.tenants.roster_run import counts
@@ -288,3 +292,37 @@ def test_another_districts_run_is_404_over_the_api(world):
     client = api_client(world.hank)
     assert client.get(f"/api/v1/roster/imports/{run.id}/").status_code == 404
     assert client.get("/api/v1/roster/imports/").json()["count"] == 0
+
+
+def test_the_page_and_the_api_list_an_erased_familys_rows_as_skipped(
+    world, client, login, tmp_path, django_capture_on_commit_callbacks
+):
+    login(world.dana)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, tmp_path)
+    gwen = User.objects.get(email="gwen@example.com")
+    do_create_request(
+        world.lakeside, kind=PrivacyRequest.Kind.ERASURE, requester=gwen, actor=Actor(user=gwen)
+    )
+    run_job(JOBS["erasure"], world.lakeside)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, tmp_path)
+
+    run = RosterImportRun.objects.latest("id")
+    assert (run.outcome, run.error_count, run.report["skipped_count"]) == ("applied", 0, 3)
+    page = client.get(response.url).content.decode()
+    assert "The roster was imported." in page
+    assert "Skipped: families erased at their request" in page
+    assert (
+        "<td>guardians.csv</td><td>2</td><td>guardian_id</td><td><code>G1</code></td>"
+        f"<td>{REASON}</td>".replace("'", "&#x27;")
+    ) in page
+    detail = api_client(world.dana).get(f"/api/v1/roster/imports/{run.id}/").json()
+    assert detail["skipped"] == [
+        {"file": file, "line": 2, "column": column, "value": value, "reason": REASON}
+        for file, column, value in (
+            ("children.csv", "child_id", "C1"),
+            ("guardians.csv", "guardian_id", "G1"),
+            ("links.csv", "guardian_id", "G1"),
+        )
+    ]

@@ -55,7 +55,11 @@ class Command(BaseCommand):
         for outcome in OUTCOMES:
             counts = report.counts[outcome]
             self.stdout.write(f"{outcome:>11} " + " ".join(f"{counts[k]:>14}" for k in COUNT_KEYS))
-        for title, problems in (("Error", report.errors), ("Warning", report.warnings)):
+        for title, problems in (
+            ("Error", report.errors),
+            ("Warning", report.warnings),
+            ("Skipped", report.skipped),
+        ):
             for p in problems:
                 self.stdout.write(
                     f"{title}: {p['file']}:{p['line'] or '-'} {p['column']} "
