@@ -193,9 +193,9 @@ def _erase_person(user: User, district_id: int, counts) -> None:
     Membership.objects.filter(district_id=district_id, user_id=user.id).update(
         is_active=False, revoked_at=timezone.now()
     )
-    counts["deliveries_anonymised"] = Delivery.objects.filter(recipient_id=user.id).update(
-        address="", recipient=None
-    )
+    counts["deliveries_anonymised"] = Delivery.objects.filter(
+        district_id=district_id, recipient_id=user.id
+    ).update(address="", recipient=None)
     counts["outbox"] = OutboxEntry.objects.filter(to__in=addresses).delete()[0]
     AuditEvent.objects.filter(actor_id=user.id).update(ip_address=None)
     if not Membership.objects.filter(user_id=user.id, is_active=True).exists():

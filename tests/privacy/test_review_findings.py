@@ -1,0 +1,48 @@
+"""Review findings on the privacy engine: each test pins a bug found in review."""
+
+from guardians.actions import do_link_guardian
+from guardians.models import GuardianLink
+from notifications.models import Delivery, Message
+from privacy.audit import Actor
+from privacy.jobs import JOBS, run_job
+from privacy.models import PrivacyRequest
+from privacy.requests import do_create_request
+from tenants.models import User
+
+
+def _message(district):
+    return Message.objects.create(district=district, kind="announcement", content={"en": "Hi"})
+
+
+def test_erasure_in_one_district_keeps_the_guardians_deliveries_in_another(world):
+    """Ana, a guardian in both districts, is forgotten by Lakeside: Hillcrest's message log
+    (R11) keeps the address it sent to; only Lakeside's deliveries lose theirs."""
+    do_link_guardian(world.zoe, world.ana, actor=Actor.system())
+    lake = Delivery.objects.create(
+        district=world.lakeside,
+        message=_message(world.lakeside),
+        recipient=world.ana,
+        channel="email",
+        address=world.ana.email,
+    )
+    hill = Delivery.objects.create(
+        district=world.hillcrest,
+        message=_message(world.hillcrest),
+        recipient=world.ana,
+        channel="email",
+        address=world.ana.email,
+    )
+    do_create_request(
+        world.lakeside,
+        kind=PrivacyRequest.Kind.ERASURE,
+        requester=world.ana,
+        actor=Actor(user=world.ana),
+    )
+    run = run_job(JOBS["erasure"], world.lakeside)
+    assert run.outcome == "succeeded", run.error
+    lake.refresh_from_db()
+    hill.refresh_from_db()
+    assert (lake.address, lake.recipient_id) == ("", None)
+    assert (hill.address, hill.recipient_id) == (world.ana.email, world.ana.id)
+    assert User.objects.get(id=world.ana.id).is_active
+    assert GuardianLink.objects.filter(guardian=world.ana, child=world.zoe).exists()
