@@ -39,7 +39,7 @@ from privacy.audit import Actor, record_audit_event
 from privacy.models import Archive, ArchivedRow, AuditEvent, PrivacyRequest
 from privacy.requests import do_complete_request
 from privacy.tombstones import do_record_erased_roster_ids
-from tenants.models import Membership, RosterPerson, User
+from tenants.models import Membership, Role, RosterPerson, User
 
 ERASED_DOMAIN = "erased.invalid"
 KEPT_ROSTER_IDS = (
@@ -137,6 +137,8 @@ def _record_roster_ids(request: PrivacyRequest, user_id: int, child_ids: list[in
     """Tombstone the ids the district's roster knows the family by, before they are cleared."""
     district_id = request.district_id
     person_ids = RosterPerson.objects.filter(district_id=district_id, user_id=user_id)
+    if _holds_staff_role(user_id, district_id):
+        person_ids = person_ids.none()  # their employer's roster keeps them (see _erase_person)
     children = Child.objects.filter(district_id=district_id, id__in=child_ids)
     return do_record_erased_roster_ids(
         request,
@@ -180,17 +182,20 @@ def _erase_person(user: User, district_id: int, counts) -> None:
     counts["guardian_links"] = GuardianLink.objects.filter(
         district_id=district_id, guardian_id=user.id
     ).delete()[0]
+    # A person who also works for the district keeps their staff role and roster record: their
+    # employer keeps the account (processing restricted); only the family side goes.
+    is_staff = _holds_staff_role(user.id, district_id)
     for model, field in (
         (GuardianProfile, "guardian_id"),
         (HouseholdMember, "guardian_id"),
         (Invite, "guardian_id"),
         (JoinRequest, "requester_id"),
-        (RosterPerson, "user_id"),
+        *([] if is_staff else [(RosterPerson, "user_id")]),
     ):
         counts[model._meta.model_name] = model.objects.filter(
             district_id=district_id, **{field: user.id}
         ).delete()[0]
-    Membership.objects.filter(district_id=district_id, user_id=user.id).update(
+    Membership.objects.filter(district_id=district_id, user_id=user.id, role=Role.GUARDIAN).update(
         is_active=False, revoked_at=timezone.now()
     )
     counts["deliveries_anonymised"] = Delivery.objects.filter(
@@ -200,6 +205,14 @@ def _erase_person(user: User, district_id: int, counts) -> None:
     AuditEvent.objects.filter(actor_id=user.id).update(ip_address=None)
     if not Membership.objects.filter(user_id=user.id, is_active=True).exists():
         _anonymise_account(user, addresses, counts)
+
+
+def _holds_staff_role(user_id: int, district_id: int) -> bool:
+    return (
+        Membership.objects.filter(district_id=district_id, user_id=user_id, is_active=True)
+        .exclude(role=Role.GUARDIAN)
+        .exists()
+    )
 
 
 def _erase_messages(district_id, user_id, submission_ids, counts) -> None:

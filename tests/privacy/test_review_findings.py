@@ -46,3 +46,29 @@ def test_erasure_in_one_district_keeps_the_guardians_deliveries_in_another(world
     assert (hill.address, hill.recipient_id) == (world.ana.email, world.ana.id)
     assert User.objects.get(id=world.ana.id).is_active
     assert GuardianLink.objects.filter(guardian=world.ana, child=world.zoe).exists()
+
+
+def test_erasure_of_a_teacher_who_is_also_a_parent_keeps_their_staff_role(world):
+    """Tom teaches Room 1 and is Mia's guardian: forgotten as a parent, his employer keeps his
+    account, his teaching role and his roster record (the page says processing is restricted)."""
+    from privacy.models import ErasedRosterId
+    from tenants.models import Membership, Role, RosterPerson
+
+    do_link_guardian(world.mia, world.tom, actor=Actor.system())
+    RosterPerson.objects.create(district=world.lakeside, user=world.tom, sourced_id="T-TOM")
+    do_create_request(
+        world.lakeside,
+        kind=PrivacyRequest.Kind.ERASURE,
+        requester=world.tom,
+        actor=Actor(user=world.tom),
+    )
+    run = run_job(JOBS["erasure"], world.lakeside)
+    assert run.outcome == "succeeded", run.error
+    memberships = Membership.objects.filter(user=world.tom, district=world.lakeside)
+    assert memberships.filter(role=Role.TEACHER, is_active=True).exists()
+    assert not memberships.filter(role=Role.GUARDIAN, is_active=True).exists()
+    tom = User.objects.get(id=world.tom.id)
+    assert (tom.email, tom.is_active) == (world.tom.email, True)
+    assert not GuardianLink.objects.filter(guardian=world.tom).exists()
+    assert RosterPerson.objects.filter(user=world.tom, sourced_id="T-TOM").exists()
+    assert not ErasedRosterId.objects.filter(kind=ErasedRosterId.Kind.PERSON).exists()
