@@ -75,12 +75,14 @@ def do_request_deletion(scope: Scope, *, school: School | None, actor: Actor) ->
 def do_withdraw_deletion_request(request: PrivacyRequest, *, actor: Actor) -> PrivacyRequest:
     """Withdraw a deletion request that has not started (ActionError once it has)."""
     request = PrivacyRequest.objects.select_for_update().get(id=request.id)
+    # Cancel first, then look: the sweep claims only a PENDING timer and this cancels only a
+    # PENDING one, so exactly one of them wins; a claim that won shows as RUNNING below.
+    cancel_timers(subject=request)
     started = LifecycleTimer.objects.filter(
         subject_type=TIMER_SUBJECT, subject_id=request.id, state=State.RUNNING
     ).exists()
     if request.status != Status.OPEN or started or request.certificate.get("progress"):
         raise ActionError(_("This deletion has already started or is closed."))
-    cancel_timers(subject=request)
     return do_complete_request(request, status=Status.CANCELLED, response="withdrawn", actor=actor)
 
 

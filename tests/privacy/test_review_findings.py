@@ -72,3 +72,34 @@ def test_erasure_of_a_teacher_who_is_also_a_parent_keeps_their_staff_role(world)
     assert not GuardianLink.objects.filter(guardian=world.tom).exists()
     assert RosterPerson.objects.filter(user=world.tom, sourced_id="T-TOM").exists()
     assert not ErasedRosterId.objects.filter(kind=ErasedRosterId.Kind.PERSON).exists()
+
+
+def test_a_withdrawal_loses_to_a_run_that_claims_the_request_meanwhile(world, monkeypatch):
+    """The daily run claims a school deletion's timer while the admin withdraws it: the
+    withdrawal must fail (the run is deleting), not mark the request "withdrawn, nothing was
+    deleted" while the data goes."""
+    import pytest
+
+    from privacy import timers
+    from privacy.districts import requests as district_requests
+    from privacy.models import LifecycleTimer
+    from tenants.actions import ActionError
+    from tests.activities.helpers import scope_of
+
+    request = district_requests.do_request_deletion(
+        scope_of(world.dana), school=world.a2, actor=Actor(user=world.dana)
+    )
+    real_cancel = district_requests.cancel_timers
+
+    def cancel_after_a_sweep_claimed(**kwargs):
+        claimed = timers._claim(now=request.created_at, kinds=None, district_id=None)
+        assert [t.subject_id for t in claimed] == [request.id]
+        return real_cancel(**kwargs)
+
+    monkeypatch.setattr(district_requests, "cancel_timers", cancel_after_a_sweep_claimed)
+    with pytest.raises(ActionError):
+        district_requests.do_withdraw_deletion_request(request, actor=Actor(user=world.dana))
+    request.refresh_from_db()
+    assert request.status == PrivacyRequest.Status.OPEN
+    # (Here the "sweep" ran inside the withdrawal's transaction, rolled back with it.)
+    assert LifecycleTimer.objects.get(subject_id=request.id).state != "cancelled"
