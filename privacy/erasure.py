@@ -29,6 +29,7 @@ from guardians.models import (
     Enrollment,
     GuardianLink,
     GuardianProfile,
+    Household,
     HouseholdMember,
     Invite,
     JoinRequest,
@@ -185,6 +186,11 @@ def _erase_person(user: User, district_id: int, counts) -> None:
     # A person who also works for the district keeps their staff role and roster record: their
     # employer keeps the account (processing restricted); only the family side goes.
     is_staff = _holds_staff_role(user.id, district_id)
+    households = list(
+        HouseholdMember.objects.filter(district_id=district_id, guardian_id=user.id).values_list(
+            "household_id", flat=True
+        )
+    )
     for model, field in (
         (GuardianProfile, "guardian_id"),
         (HouseholdMember, "guardian_id"),
@@ -195,6 +201,12 @@ def _erase_person(user: User, district_id: int, counts) -> None:
         counts[model._meta.model_name] = model.objects.filter(
             district_id=district_id, **{field: user.id}
         ).delete()[0]
+    # A household's label and address were theirs alone when no one else lives there now.
+    counts["households"] = (
+        Household.objects.filter(district_id=district_id, id__in=households)
+        .filter(~Exists(HouseholdMember.objects.filter(household_id=OuterRef("id"))))
+        .delete()[0]
+    )
     Membership.objects.filter(district_id=district_id, user_id=user.id, role=Role.GUARDIAN).update(
         is_active=False, revoked_at=timezone.now()
     )

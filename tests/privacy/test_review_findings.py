@@ -103,3 +103,31 @@ def test_a_withdrawal_loses_to_a_run_that_claims_the_request_meanwhile(world, mo
     assert request.status == PrivacyRequest.Status.OPEN
     # (Here the "sweep" ran inside the withdrawal's transaction, rolled back with it.)
     assert LifecycleTimer.objects.get(subject_id=request.id).state != "cancelled"
+
+
+def test_erasure_removes_the_familys_household_address_unless_someone_still_lives_there(world):
+    """Ana's household (a label and a street address) goes with her when she was its only
+    member; Ben's, which Cal still shares, stays for Cal."""
+    from guardians.models import Household, HouseholdMember
+
+    own = Household.objects.create(
+        district=world.lakeside, label="Alvarez home", address_line1="12 Canary Lane"
+    )
+    HouseholdMember.objects.create(district=world.lakeside, household=own, guardian=world.ana)
+    shared = Household.objects.create(
+        district=world.lakeside, label="Brooks home", address_line1="3 Shared Road"
+    )
+    for person in (world.ben, world.cal):
+        HouseholdMember.objects.create(district=world.lakeside, household=shared, guardian=person)
+    for requester in (world.ana, world.ben):
+        do_create_request(
+            world.lakeside,
+            kind=PrivacyRequest.Kind.ERASURE,
+            requester=requester,
+            actor=Actor(user=requester),
+        )
+    run = run_job(JOBS["erasure"], world.lakeside)
+    assert run.outcome == "succeeded", run.error
+    assert not Household.objects.filter(id=own.id).exists()
+    assert list(shared.members.values_list("guardian_id", flat=True)) == [world.cal.id]
+    assert Household.objects.filter(id=shared.id, address_line1="3 Shared Road").exists()
