@@ -70,6 +70,12 @@ def do_erase_family(request: PrivacyRequest, *, actor: Actor) -> dict:
     _erase_messages(district_id, user.id, submission_ids, counts)
     _erase_person(user, district_id, counts)
     counts["archives"] = _purge_archives(district_id, user.id, child_ids)
+    # Their requests keep kind, dates and status; their words and the school's answers go.
+    counts["requests_emptied"] = (
+        PrivacyRequest.objects.filter(district_id=district_id, requester_id=user.id)
+        .exclude(details="", response="")
+        .update(details="", response="")
+    )
     kept = ["usage counts (submissions, points, deliveries: without content or address)"]
     if counts["roster_ids_blocked"]:
         kept.append(KEPT_ROSTER_IDS)

@@ -131,3 +131,33 @@ def test_erasure_removes_the_familys_household_address_unless_someone_still_live
     assert not Household.objects.filter(id=own.id).exists()
     assert list(shared.members.values_list("guardian_id", flat=True)) == [world.cal.id]
     assert Household.objects.filter(id=shared.id, address_line1="3 Shared Road").exists()
+
+
+def test_erasure_empties_the_familys_words_in_their_earlier_privacy_requests(world):
+    """A correction request holds the family's words ("Mia's birthday is 5 May") and the
+    school's answer; after erasure neither is left."""
+    from privacy.requests import do_complete_request
+
+    correction = do_create_request(
+        world.lakeside,
+        kind=PrivacyRequest.Kind.CORRECTION,
+        requester=world.ana,
+        details="Mia Alvarez was born on 5 May 2019",
+        actor=Actor(user=world.ana),
+    )
+    do_complete_request(
+        correction, response="Fixed Mia Alvarez's birth date", actor=Actor(user=world.priya)
+    )
+    erasure = do_create_request(
+        world.lakeside,
+        kind=PrivacyRequest.Kind.ERASURE,
+        requester=world.ana,
+        details="Please forget Mia Alvarez",
+        actor=Actor(user=world.ana),
+    )
+    run = run_job(JOBS["erasure"], world.lakeside)
+    assert run.outcome == "succeeded", run.error
+    correction.refresh_from_db()
+    erasure.refresh_from_db()
+    assert (correction.details, correction.response) == ("", "")
+    assert (erasure.details, erasure.status) == ("", "done")
