@@ -23,7 +23,7 @@ from django.apps import apps
 from django.core import serializers
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
 from django.db.models import Subquery
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -119,6 +119,12 @@ def restore_archive(archive: Archive, *, restored_by=None, now=None) -> Archive:
             for label, attname, (old_value, ids) in archive.nulled:
                 model = apps.get_model(label)
                 model._base_manager.filter(pk__in=ids).update(**{attname: old_value})
+            # Foreign keys are checked at commit (deferred): check them here, so that a row
+            # whose parent was deleted since fails as a RestoreError, not at commit.
+            tables = {apps.get_model(label)._meta.db_table for label, *_rest in archive.nulled}
+            labels = archive.rows.order_by().values_list("model_label", flat=True).distinct()
+            tables |= {apps.get_model(label)._meta.db_table for label in labels}
+            connection.check_constraints(table_names=sorted(tables))
             archive.rows.all().delete()
             archive.state = Archive.State.RESTORED
             archive.restored_at = now

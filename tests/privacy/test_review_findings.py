@@ -8,6 +8,9 @@ from privacy.jobs import JOBS, run_job
 from privacy.models import PrivacyRequest
 from privacy.requests import do_create_request
 from tenants.models import User
+from tests.activities.test_media import private_storage
+
+__all__ = ["private_storage"]
 
 
 def _message(district):
@@ -161,3 +164,38 @@ def test_erasure_empties_the_familys_words_in_their_earlier_privacy_requests(wor
     erasure.refresh_from_db()
     assert (correction.details, correction.response) == ("", "")
     assert (erasure.details, erasure.status) == ("", "done")
+
+
+def test_a_restore_whose_parent_was_deleted_since_fails_cleanly(world, private_storage):
+    """A teacher deletes a submission, then an admin deletes the child it was about: restoring
+    the submission would point at a missing child. A clear RestoreError, nothing changed (not a
+    foreign-key error at commit, a 500)."""
+    import pytest
+
+    from activities.models import Activity
+    from privacy.archive import RestoreError
+    from privacy.lifecycle import do_delete_with_restore, do_restore
+    from privacy.models import Archive
+    from tests.activities.helpers import task_for
+    from tests.activities.test_media import submit
+
+    submission = submit(
+        world, [], activity=task_for(world, response=Activity.Response.TEXT), text="Pancakes"
+    )
+
+    def delete(subject, kind):
+        return do_delete_with_restore(
+            subject,
+            kind=kind,
+            district_id=world.lakeside.id,
+            school_id=world.a1.id,
+            actor=Actor(user=world.priya),
+            reason="mistake",
+        )
+
+    deleted_work = delete(submission, Archive.Kind.SUBMISSION)
+    delete(world.mia, Archive.Kind.CHILD)
+    with pytest.raises(RestoreError):
+        do_restore(deleted_work, actor=Actor(user=world.priya))
+    deleted_work.refresh_from_db()
+    assert deleted_work.state == Archive.State.ARCHIVED
