@@ -189,10 +189,15 @@ def has_links_outside_scope(scope: Scope, user: User) -> bool:
 def is_account_used_beyond_scope(scope: Scope, guardian: User) -> bool:
     """Does the account also serve another district, a staff role, or (for a school admin)
     children of another school? Then it is not this scope's to delete."""
+    from privacy.districts.deletion import named_in_other_districts
+
     memberships = Membership.objects.filter(user_id=guardian.id, is_active=True)
     if (
         memberships.exclude(district_id=scope.district.id).exists()
         or memberships.exclude(role=Role.GUARDIAN).exists()
+        # A row of another district (a past role's links, its message log): deleting the
+        # account would take them into this district's archive.
+        or named_in_other_districts([guardian.id], scope.district.id)
     ):
         return True
     if scope.school is None:

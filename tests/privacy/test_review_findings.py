@@ -199,3 +199,33 @@ def test_a_restore_whose_parent_was_deleted_since_fails_cleanly(world, private_s
         do_restore(deleted_work, actor=Actor(user=world.priya))
     deleted_work.refresh_from_db()
     assert deleted_work.state == Archive.State.ARCHIVED
+
+
+def test_deleting_an_account_from_one_district_never_takes_another_districts_rows(
+    world, client, login
+):
+    """Ana was a guardian at Hillcrest (her role there ended, Hillcrest keeps her link and its
+    message log). Lakeside's admin deletes her account: Hillcrest's rows must not go into
+    Lakeside's archive; the account is used elsewhere, so it is not Lakeside's to delete."""
+    from django.urls import reverse
+
+    from privacy.models import Archive
+    from tenants.models import Membership
+
+    do_link_guardian(world.zoe, world.ana, actor=Actor.system())
+    Membership.objects.filter(user=world.ana, district=world.hillcrest).update(is_active=False)
+    GuardianLink.objects.filter(guardian=world.ana, child=world.zoe).update(is_active=False)
+    hill = Delivery.objects.create(
+        district=world.hillcrest,
+        message=_message(world.hillcrest),
+        recipient=world.ana,
+        channel="email",
+        address=world.ana.email,
+    )
+    login(world.dana)
+    client.post(reverse("manage:guardian_delete", args=[world.ana.id]), {"reason": "x"})
+    assert GuardianLink.objects.filter(guardian=world.ana, child=world.zoe).exists()
+    assert Delivery.objects.get(id=hill.id).recipient_id == world.ana.id
+    assert not Archive.objects.filter(rows__district_id=world.lakeside.id).filter(
+        rows__model_label="guardians.guardianlink", rows__data__refs__child=world.zoe.id
+    )
