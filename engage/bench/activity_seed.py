@@ -24,16 +24,13 @@ from django.utils import timezone
 
 from activities.models import (
     Activity,
-    ActivityEvent,
     ActivityTarget,
-    BadgeAward,
     ChildProgress,
-    Question,
     SchoolActivitySettings,
     Submission,
-    SubmissionPhoto,
 )
 from engage.bench.seed import BenchData
+from engage.seeding import delete_activity_rows
 from guardians.models import Enrollment, GuardianLink
 from tenants.models import District
 
@@ -103,21 +100,7 @@ def _counted(district: District) -> ActivityData:
 
 def delete_activity_data(district: District) -> None:
     """Every activity row of the bench district, leaf tables first, without loading them."""
-    models = (
-        BadgeAward,
-        SubmissionPhoto,
-        ActivityEvent,
-        Submission,
-        ChildProgress,
-        Question,
-        ActivityTarget,
-        Activity,
-        SchoolActivitySettings,
-    )
-    with connection.cursor() as cursor:
-        for model in models:
-            table = connection.ops.quote_name(model._meta.db_table)
-            cursor.execute(f"DELETE FROM {table} WHERE district_id = %s", [district.id])  # noqa: S608
+    delete_activity_rows(district)
 
 
 def _seed(district: District, scale: ActivityScale, scale_name: str) -> None:

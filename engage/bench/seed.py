@@ -7,7 +7,8 @@ guardians, their links and roles) is bulk-inserted with the tenant columns copie
 rows and without audit events, which no benchmark reads yet. It all runs in one transaction, so an
 interrupted seed leaves nothing behind; a different scale replaces the district.
 
-The full `seed_scale` command of a later issue replaces this module.
+Rows go in through `engage.seeding.insert_rows` (COPY on PostgreSQL), the seeder `seed_scale`
+uses; this module keeps the bench's own fixed family layout, which the benchmarks find people by.
 """
 
 import datetime
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connection, transaction
 
+from engage.seeding import delete_activity_rows, insert_rows
 from guardians.models import Child, Enrollment, GuardianLink
 from privacy.actions import do_ensure_policy_version
 from privacy.audit import Actor
@@ -34,7 +36,6 @@ from tenants.models import Classroom, District, Membership, Role, School, User
 
 BENCH_SLUG = "bench"
 EMAIL_DOMAIN = "bench.invalid"
-BATCH_SIZE = 2000
 SYSTEM = Actor.system()
 
 GRADES = ["K", "01", "02", "03", "04", "05"]
@@ -141,10 +142,8 @@ def _refresh_planner_statistics() -> None:
 
 
 def _delete_bench_data(district: District) -> None:
-    from engage.bench.activity_seed import delete_activity_data
-
     # 2,000,000 submissions at scale: plain DELETEs, before the ORM cascades from children.
-    delete_activity_data(district)
+    delete_activity_rows(district)
     # Leaf tables first: classrooms protect their school year, so they go before the district.
     for model in (Consent, PolicyVersion, Enrollment, GuardianLink, Membership, Child, Classroom):
         model.objects.filter(district_id=district.id).delete()
@@ -213,10 +212,11 @@ def _place_children(scale: Scale, classrooms_by_school) -> list[tuple[int, Child
 
 
 def _seed_families(scale: Scale, district: District, classrooms_by_school) -> None:
-    """Children, enrollments, guardians, their roles and links, by bulk insert."""
+    """Children, enrollments, guardians, their roles and links, by the seeder's bulk insert."""
     placements = _place_children(scale, classrooms_by_school)
-    Child.objects.bulk_create([child for _, child, _ in placements], batch_size=BATCH_SIZE)
-    Enrollment.objects.bulk_create(
+    insert_rows(Child, [child for _, child, _ in placements])
+    insert_rows(
+        Enrollment,
         [
             Enrollment(
                 district_id=classroom.district_id,
@@ -226,26 +226,24 @@ def _seed_families(scale: Scale, district: District, classrooms_by_school) -> No
             )
             for _, child, classroom in placements
         ],
-        batch_size=BATCH_SIZE,
     )
-    guardians = User.objects.bulk_create(
-        [_guardian(family, parent) for family in range(scale.families) for parent in (1, 2)],
-        batch_size=BATCH_SIZE,
-    )
-    Membership.objects.bulk_create(
+    guardians = [_guardian(family, parent) for family in range(scale.families) for parent in (1, 2)]
+    insert_rows(User, guardians)
+    insert_rows(
+        Membership,
         [Membership(district=district, user=user, role=Role.GUARDIAN) for user in guardians],
-        batch_size=BATCH_SIZE,
     )
-    GuardianLink.objects.bulk_create(
+    insert_rows(
+        GuardianLink,
         [
             _link(child, guardians[2 * family + parent])
             for family, child, _ in placements
             for parent in (0, 1)
         ],
-        batch_size=BATCH_SIZE,
     )
     policy = do_ensure_policy_version(district)
-    Consent.objects.bulk_create(
+    insert_rows(
+        Consent,
         [
             Consent(
                 district=district,
@@ -257,7 +255,6 @@ def _seed_families(scale: Scale, district: District, classrooms_by_school) -> No
             )
             for user in guardians
         ],
-        batch_size=BATCH_SIZE,
     )
 
 
