@@ -53,8 +53,17 @@ KEPT_ROSTER_IDS = (
 def do_erase_family(request: PrivacyRequest, *, actor: Actor) -> dict:
     """Carry out an open ERASURE request (see module); returns the certificate (counts)."""
     request = PrivacyRequest.objects.select_for_update().get(id=request.id)
-    if request.status != PrivacyRequest.Status.OPEN or request.requester_id is None:
+    if request.status != PrivacyRequest.Status.OPEN:
         return request.certificate
+    if request.requester_id is None:
+        # The account was deleted for good before the request was carried out (a closure's
+        # hold ended, or an admin's deletion was purged): with it went the links, so nothing
+        # of the family is left to find. Close the request rather than leave it open forever.
+        certificate = {"erased_at": timezone.now().isoformat(), "counts": {}, "note": "gone"}
+        do_complete_request(
+            request, response="account already deleted", certificate=certificate, actor=actor
+        )
+        return certificate
     user = User.objects.select_for_update().get(id=request.requester_id)
     district_id = request.district_id
     counts: dict[str, int] = {}

@@ -86,7 +86,8 @@ def do_reopen_account(user: User, *, district: District, actor: Actor) -> None:
 
 @handles(TimerKind.ACCOUNT_DELETION)
 def _delete_closed_account(timer: LifecycleTimer, now: datetime.datetime) -> str:
-    user = User.objects.filter(id=timer.subject_id).first()
+    # Locked: a reopening committed at this moment is seen, never deleted over.
+    user = User.objects.select_for_update().filter(id=timer.subject_id).first()
     if user is None:
         return "gone"
     if user.is_active:

@@ -236,3 +236,19 @@ def test_R5_erasure_runs_once(world, planted):
     erase(world)
     second = run_job(JOBS["erasure"], world.lakeside)
     assert (second.outcome, second.counts) == ("succeeded", {})
+
+
+def test_R5_a_request_whose_account_is_already_gone_is_closed_not_left_open(world):
+    from privacy.requests import do_create_request as create
+
+    request = create(
+        world.lakeside, kind=PrivacyRequest.Kind.ERASURE, requester=world.ben, actor=Actor.system()
+    )
+    PrivacyRequest.objects.filter(id=request.id).update(requester=None)  # account purged since
+    run = run_job(JOBS["erasure"], world.lakeside)
+    request.refresh_from_db()
+    assert (run.outcome, request.status, request.response) == (
+        "succeeded",
+        "done",
+        "account already deleted",
+    )
