@@ -134,3 +134,27 @@ def test_a_district_not_seeded_here_is_never_replaced():
     with pytest.raises(CommandError, match="not seeded by seed_scale"):
         _seed("real", replace=True)
     assert District.objects.get(slug="real").name == "Real district"
+
+
+def test_participation_is_skewed_and_some_guardians_never_joined():
+    seed_scale(
+        ScaleSpec(**{**TINY, "children": 300, "guardians": 400, "submissions": 3000}),
+        slug="skew",
+        seed=1,
+    )
+    district = District.objects.get(slug="skew")
+    per_child = Counter(
+        Submission.objects.filter(district=district).values_list("child_id", flat=True)
+    )
+    counts = sorted(
+        per_child.get(c, 0)
+        for c in Child.objects.filter(district=district).values_list("id", flat=True)
+    )
+    assert counts[0] == 0  # some families never take part
+    assert counts[-1] >= 2 * counts[len(counts) // 2]  # the most active do far more
+    guardians = User.objects.filter(
+        email__endswith="@skew.seed.invalid", email__startswith="family"
+    )
+    assert guardians.filter(last_login__isnull=True).exists()
+    assert guardians.filter(last_login__isnull=False).exists()
+    assert guardians.filter(phone__isnull=True).exists()  # email-only families

@@ -1,4 +1,4 @@
-"""`manage.py seed_scale`: build a realistic district at size (see engage/seeding.py).
+"""`manage.py seed_scale`: build a realistic district at size (see engage/seeding/).
 
     manage.py seed_scale --schools 50 --classrooms 2000 --children 50000 --guardians 75000 \
         --submissions 2000000 [--district SLUG] [--seed N] [--replace]

@@ -1,60 +1,25 @@
-"""A realistic district at a chosen size, for benchmarks and for trying the product at scale.
-
-What: `seed_scale(spec, slug=..., seed=...)` builds one district: schools, classrooms (grades
-spread), a teacher each, families of 1-3 children with 1-2 guardians (en/es, email-only,
-SMS-only or both, some never joined, sign-ins over the past months), some children recorded as
-disadvantaged (encrypted, with keyed hashes), activities per classroom over the school year
-(published, some closed, due dates), exactly `spec.submissions` submissions with a participation
-skew (very active, occasional, never), progress rows, and announcements with deliveries.
-
-How: the district, its year and schools go through the actions (audited); the volume goes in by
-PostgreSQL COPY (bulk_create elsewhere) with the tenant columns copied from the parent rows and
-every field prepared by the model field itself, so encrypted columns hold ciphertext and their
-keyed hashes are filled. One transaction: an interrupted seed leaves nothing behind.
-
-Safe to re-run: an existing district is refused unless `replace=True`, and only a district this
-module seeded (its name says so) is ever replaced. Seeded people are at `@<slug>.seed.invalid`.
-"""
+"""The rows of one seeded district, family by family (see `engage.seeding`)."""
 
 import datetime
 import random
 import time
 import zlib
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db import connection, transaction
 from django.utils import timezone
 
-from activities.models import (
-    Activity,
-    ActivityEvent,
-    ActivityTarget,
-    BadgeAward,
-    ChildProgress,
-    Question,
-    SchoolActivitySettings,
-    Submission,
-    SubmissionPhoto,
-)
+from activities.models import Activity, ActivityTarget, ChildProgress, Submission
+from engage.seeding.rows import insert_rows
+from engage.seeding.spec import ScaleSpec, SeedError, email_domain, seed_label
 from guardians.models import Child, Enrollment, GuardianLink
-from notifications.models import (
-    STATUS_RANK,
-    Delivery,
-    Kind,
-    Message,
-    NotificationPreference,
-)
+from notifications.models import STATUS_RANK, Delivery, Kind, Message, NotificationPreference
 from privacy.actions import do_ensure_policy_version
 from privacy.audit import Actor
-from privacy.models import Consent, PolicyVersion
+from privacy.models import Consent
 from tenants.actions import do_create_district, do_create_school, do_create_school_year
 from tenants.models import Classroom, District, Membership, Role, School, User
 
-NAME_PREFIX = "Engage seed"
-BATCH_SIZE = 2000
-COPY_BATCH = 20_000
 SYSTEM = Actor.system()
 GRADES = ["K", "01", "02", "03", "04", "05"]
 FIRST_NAMES = [
@@ -69,175 +34,6 @@ ANNOUNCEMENTS_PER_SCHOOL = 3
 ENGAGEMENT = [(0.15, 0.0), (0.25, 5.0), (0.60, 1.0)]  # (share of families, relative activity)
 
 
-@dataclass(frozen=True)
-class ScaleSpec:
-    """How many of each the seeded district holds."""
-
-    schools: int
-    classrooms: int
-    children: int
-    guardians: int
-    submissions: int
-    activities_per_classroom: int = 0  # 0: enough for the submissions, at least 8
-
-    def __post_init__(self):
-        if min(self.schools, self.classrooms, self.children, self.guardians) < 1:
-            raise ValueError("Schools, classrooms, children and guardians must be at least 1.")
-        if self.classrooms < self.schools:
-            raise ValueError("Every school needs a classroom: classrooms >= schools.")
-        if not self.children / 3 <= self.guardians <= 2 * self.children:
-            raise ValueError("Families have 1-3 children and 1-2 guardians: check the counts.")
-
-    @property
-    def activities(self) -> int:
-        if self.activities_per_classroom:
-            return self.activities_per_classroom
-        return max(8, -(-3 * self.submissions // (2 * self.children)))
-
-
-SCALE_SPECS = {
-    "tiny": ScaleSpec(schools=2, classrooms=6, children=30, guardians=40, submissions=200),
-    "small": ScaleSpec(
-        schools=4, classrooms=40, children=1_000, guardians=1_500, submissions=40_000
-    ),
-    "district": ScaleSpec(
-        schools=50, classrooms=2_000, children=50_000, guardians=75_000, submissions=2_000_000
-    ),
-}
-
-
-class SeedError(Exception):
-    """The seed cannot go ahead; the message says why."""
-
-
-def seed_label(slug: str, seed: int) -> str:
-    return f"{NAME_PREFIX} {slug} (seed {seed})"
-
-
-def email_domain(slug: str) -> str:
-    return f"{slug}.seed.invalid"
-
-
-def seed_scale(
-    spec: ScaleSpec,
-    *,
-    slug: str,
-    seed: int = 1,
-    replace: bool = False,
-    write: Callable[[str], None] = print,
-) -> District:
-    """Build the district `slug` at `spec`; raises SeedError if it exists and may not go."""
-    started = time.monotonic()
-    with transaction.atomic():
-        existing = District.objects.filter(slug=slug).first()
-        if existing is not None:
-            if not replace:
-                raise SeedError(f"District {slug!r} exists; pass --replace to rebuild it.")
-            if not existing.name.startswith(NAME_PREFIX):
-                raise SeedError(f"District {slug!r} was not seeded by seed_scale; not replacing.")
-            write(f"Removing district {slug!r}.")
-            delete_seeded_district(existing)
-        district = _Seeder(spec, slug=slug, seed=seed, write=write, started=started).run()
-    analyze()
-    write(f"Seeded district {slug!r} in {time.monotonic() - started:.1f} s.")
-    return district
-
-
-@transaction.atomic
-def delete_seeded_district(district: District) -> None:
-    """Every row of a seeded district, leaf tables first with plain DELETEs, then its people."""
-    delete_activity_rows(district)
-    _delete_rows(
-        district,
-        (Delivery, Message, Consent, PolicyVersion, Enrollment, GuardianLink, Membership),
-    )
-    _delete_rows(district, (Child, Classroom))
-    domain = email_domain(district.slug)
-    district.delete()
-    # scope-exempt: seeded people are found by their reserved email domain, this district's only.
-    NotificationPreference.objects.filter(user__email__endswith=f"@{domain}").delete()
-    User.objects.filter(email__endswith=f"@{domain}").delete()
-
-
-def delete_activity_rows(district: District) -> None:
-    """Every activity row of the district (2,000,000 submissions at scale): plain DELETEs, leaf
-    tables first, before any ORM cascade would load them."""
-    _delete_rows(
-        district,
-        (
-            BadgeAward,
-            SubmissionPhoto,
-            ActivityEvent,
-            Submission,
-            ChildProgress,
-            Question,
-            ActivityTarget,
-            Activity,
-            SchoolActivitySettings,
-        ),
-    )
-
-
-def _delete_rows(district: District, models) -> None:
-    with connection.cursor() as cursor:
-        for model in models:
-            table = connection.ops.quote_name(model._meta.db_table)
-            cursor.execute(f"DELETE FROM {table} WHERE district_id = %s", [district.id])  # noqa: S608
-
-
-def analyze() -> None:
-    """Fresh planner statistics after bulk inserts."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
-def insert_rows(model, instances: Iterable) -> int:
-    """Insert unsaved instances (their ids set); COPY on PostgreSQL, bulk_create elsewhere.
-
-    Each value is what the field itself would save (`pre_save`, `get_db_prep_save`): encrypted
-    fields write ciphertext, keyed hashes are computed, defaults apply."""
-    count = 0
-    for chunk in _chunks(instances, COPY_BATCH):
-        if connection.vendor == "postgresql":
-            _copy_chunk(model, chunk)
-        else:
-            model.objects.bulk_create(chunk, batch_size=BATCH_SIZE)
-        count += len(chunk)
-    return count
-
-
-def _chunks(items: Iterable, size: int):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _copy_chunk(model, chunk: list) -> None:
-    fields = model._meta.concrete_fields
-    pk = model._meta.pk
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, pk.column, len(chunk)],
-        )
-        for instance, (new_id,) in zip(chunk, cursor.fetchall(), strict=True):
-            setattr(instance, pk.attname, new_id)
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for instance in chunk:
-                # As bulk_create does: a related object assigned before it had an id lends it now.
-                instance._prepare_related_fields_for_save(operation_name="insert_rows")
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-                )
-
-
 @dataclass
 class _Family:
     number: int
@@ -249,7 +45,9 @@ class _Family:
     engagement: float
 
 
-class _Seeder:
+class DistrictSeeder:
+    """One district at `spec`, drawn from one random generator so a seed repeats exactly."""
+
     def __init__(self, spec: ScaleSpec, *, slug: str, seed: int, write, started: float):
         self.spec, self.slug, self.seed, self.write = spec, slug, seed, write
         self.rng = random.Random(seed)
@@ -262,7 +60,24 @@ class _Seeder:
         self.write(f"[{time.monotonic() - self.started:6.1f} s] {message}")
 
     def run(self) -> District:
+        """Every row, in dependency order, with a progress line per step."""
         spec = self.spec
+        year, schools = self.seed_skeleton()
+        self.step(f"{len(schools)} schools.")
+        classrooms = self.seed_classrooms(schools, year)
+        self.step(f"{sum(map(len, classrooms.values())):,} classrooms with their teachers.")
+        families = self.seed_families(schools, classrooms)
+        self.step(f"{spec.children:,} children and {spec.guardians:,} guardians.")
+        activities = self.seed_activities(classrooms)
+        self.step(f"{sum(map(len, activities.values())):,} activities.")
+        submitted = self.seed_submissions(families, activities)
+        self.step(f"{submitted:,} submissions and progress rows.")
+        deliveries = self.seed_messages(schools, families)
+        self.step(f"{deliveries:,} message deliveries.")
+        return self.district
+
+    def seed_skeleton(self):
+        """The district, its current school year and its schools, through the actions."""
         self.district = do_create_district(
             name=seed_label(self.slug, self.seed), slug=self.slug, actor=SYSTEM
         )
@@ -287,20 +102,9 @@ class _Seeder:
                 slug=f"school-{n}",
                 actor=SYSTEM,
             )
-            for n in range(1, spec.schools + 1)
+            for n in range(1, self.spec.schools + 1)
         ]
-        self.step(f"{len(schools)} schools.")
-        classrooms = self.seed_classrooms(schools, year)
-        self.step(f"{sum(map(len, classrooms.values())):,} classrooms with their teachers.")
-        families = self.seed_families(schools, classrooms)
-        self.step(f"{spec.children:,} children and {spec.guardians:,} guardians.")
-        activities = self.seed_activities(classrooms)
-        self.step(f"{sum(map(len, activities.values())):,} activities.")
-        submitted = self.seed_submissions(families, activities)
-        self.step(f"{submitted:,} submissions and progress rows.")
-        deliveries = self.seed_messages(schools, families)
-        self.step(f"{deliveries:,} message deliveries.")
-        return self.district
+        return year, schools
 
     def seed_classrooms(self, schools: list[School], year) -> dict[int, list[Classroom]]:
         """Classrooms dealt to schools in turn, grades spread within each school."""
@@ -368,6 +172,7 @@ class _Seeder:
             engagement = rng.choices(
                 [e for _s, e in ENGAGEMENT], weights=[s for s, _e in ENGAGEMENT]
             )[0]
+            engagement *= rng.uniform(0.5, 1.5)  # no two families alike
             family = _Family(number, school, [], [], language, channels, engagement)
             disadvantaged = rng.random() < 0.25
             for sibling in range(child_count):
@@ -664,22 +469,3 @@ class _Seeder:
             sent_at=message.created_at,
             updated_at=message.created_at,
         )
-
-
-def count_district_rows(district: District) -> dict[str, int]:
-    """{what: rows} of the district's main tables, for the summary and the tests."""
-    models = {
-        "schools": School,
-        "classrooms": Classroom,
-        "children": Child,
-        "guardians": Membership,
-        "links": GuardianLink,
-        "enrollments": Enrollment,
-        "activities": Activity,
-        "submissions": Submission,
-        "messages": Message,
-        "deliveries": Delivery,
-    }
-    counts = {name: model.objects.filter(district_id=district.id) for name, model in models.items()}
-    counts["guardians"] = counts["guardians"].filter(role=Role.GUARDIAN)
-    return {name: queryset.count() for name, queryset in counts.items()}
