@@ -27,7 +27,7 @@ from privacy.audit import Actor, record_audit_event
 from privacy.classification import Category
 from privacy.models import Incident, IncidentDistrict
 from tenants.actions import ActionError
-from tenants.models import District, Membership, Role
+from tenants.models import District
 from tenants.scope import Scope
 
 DISTRICT_NOTICE_WITHIN = datetime.timedelta(hours=48)  # SMT
@@ -465,16 +465,10 @@ def _record_district_notice(
 def do_send_district_notice(affected: IncidentDistrict, *, actor: Actor):
     """Email the notice to the district's admins through the notifications engine (a required
     PRIVACY_NOTICE, in each language, queued after commit) and record it as sent."""
-    from notifications.actions import do_queue_message
-    from notifications.models import Channel, Kind
+    from privacy.notices import do_queue_admin_notice, list_district_admin_ids
 
     district = affected.district
-    admin_ids = list(
-        Membership.objects.filter(
-            district_id=district.id, role=Role.DISTRICT_ADMIN, is_active=True
-        ).values_list("user_id", flat=True)
-    )
-    if not admin_ids:
+    if not list_district_admin_ids(district.id):
         raise ActionError(
             _("This district has no admin to email: print the notice and record how it was sent.")
         )
@@ -489,16 +483,11 @@ def do_send_district_notice(affected: IncidentDistrict, *, actor: Actor):
                 "subject": notice_subject(affected),
                 "body": f"{render_notice_text(affected)}\n\n{link}",
             }
-    message = do_queue_message(
+    message = do_queue_admin_notice(
         district,
-        kind=Kind.PRIVACY_NOTICE,
-        audience={"type": "people", "ids": admin_ids},
         content=content,
-        channels=[Channel.EMAIL],
-        is_required=True,
-        author=actor.user,
         source=("incident_notice", affected.id),
-        default_language=district.default_language,
+        author=actor.user,
         actor=actor,
     )
     _record_district_notice(

@@ -249,17 +249,9 @@ def _check_publishable(
 
 def _notify_district_admins(policy: PolicyVersion, effective_on: datetime.date, *, actor: Actor):
     """The 30 days' notice: a required message to every district admin, in each language."""
-    from notifications.actions import do_queue_message
-    from notifications.models import Channel, Kind
+    from privacy.notices import do_queue_admin_notice
 
     district = policy.district
-    admin_ids = list(
-        Membership.objects.filter(
-            district_id=district.id, role=Role.DISTRICT_ADMIN, is_active=True
-        ).values_list("user_id", flat=True)
-    )
-    if not admin_ids:
-        return
     content = {}
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
@@ -279,16 +271,11 @@ def _notify_district_admins(policy: PolicyVersion, effective_on: datetime.date, 
                 )
                 % values,
             }
-    do_queue_message(
+    do_queue_admin_notice(
         district,
-        kind=Kind.PRIVACY_NOTICE,
-        audience={"type": "people", "ids": admin_ids},
         content=content,
-        channels=[Channel.EMAIL],
-        is_required=True,
-        author=actor.user,
         source=("policy_version", policy.id),
-        default_language=district.default_language,
+        author=actor.user,
         actor=actor,
     )
 

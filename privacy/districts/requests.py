@@ -24,8 +24,6 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from notifications.models import Channel
-from notifications.models import Kind as MessageKind
 from privacy.audit import Actor, record_audit_event
 from privacy.districts.deletion import DeletionRun, Ledger, Target, certificate_body, iso
 from privacy.models import AuditEvent, LifecycleTimer, PrivacyRequest
@@ -33,7 +31,7 @@ from privacy.queries import get_policy
 from privacy.requests import do_complete_request, do_create_request
 from privacy.timers import cancel_timers, set_timer
 from tenants.actions import ActionError
-from tenants.models import District, Membership, School
+from tenants.models import District, School
 from tenants.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -149,18 +147,6 @@ def _kept(kind: str) -> list[str]:
     return kept
 
 
-def district_admin_ids(district_id: int) -> list[int]:
-    from privacy.districts.deletion import district_admin_roles
-
-    return sorted(
-        set(
-            Membership.objects.filter(
-                district_id=district_id, is_active=True, role__in=district_admin_roles()
-            ).values_list("user_id", flat=True)
-        )
-    )
-
-
 CONFIRMATION_SUBJECT = gettext_noop("Deletion carried out: %(what)s")
 CONFIRMATION_BODY = gettext_noop(
     "The data of %(what)s was deleted on %(date)s, as your district asked on %(asked)s. "
@@ -170,10 +156,9 @@ CONFIRMATION_BODY = gettext_noop(
 
 def _queue_confirmation(request: PrivacyRequest, district: District, certificate: dict) -> None:
     """The confirmation to the district admins: a required privacy notice, by email."""
-    from notifications.actions import do_queue_message
+    from privacy.notices import do_queue_admin_notice, list_district_admin_ids
 
-    admin_ids = district_admin_ids(district.id)
-    if not admin_ids:
+    if not list_district_admin_ids(district.id):
         logger.warning("privacy.deletion.no_admin_to_confirm", extra={"request_id": request.id})
         return
     url = settings.PUBLIC_BASE_URL + reverse("privacy:district_certificate", args=[request.id])
@@ -191,16 +176,8 @@ def _queue_confirmation(request: PrivacyRequest, district: District, certificate
                 "subject": _(CONFIRMATION_SUBJECT) % values,
                 "body": _(CONFIRMATION_BODY) % values,
             }
-    do_queue_message(
-        district,
-        kind=MessageKind.PRIVACY_NOTICE,
-        audience={"type": "people", "ids": admin_ids},
-        content=content,
-        channels=[Channel.EMAIL],
-        is_required=True,
-        source=("privacy_request", request.id),
-        default_language=district.default_language,
-        actor=Actor.system(),
+    do_queue_admin_notice(
+        district, content=content, source=("privacy_request", request.id), actor=Actor.system()
     )
 
 
