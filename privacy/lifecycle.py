@@ -206,14 +206,17 @@ def inactivity_due_dates(policy: Policy, last_seen: datetime.datetime):
 
 
 def do_reset_inactivity_clock(user: User, *, now: datetime.datetime) -> None:
-    """A sign-in (or a reopened account) restarts the inactivity clock in each of the person's
-    family districts: the notice and the closure move to `now` + the window."""
-    district_ids = Membership.objects.filter(
-        user_id=user.id, role=Role.GUARDIAN, is_active=True
-    ).values_list("district_id", flat=True)
-    if not district_ids or not family_only_users(district_ids[0]).filter(id=user.id).exists():
+    """A sign-in (or a reopened account) restarts the person's inactivity clock: the notice and
+    the closure move to `now` + the window. An account is one clock, kept in the person's first
+    family district (by id) and timed by that district's policy."""
+    district_id = (
+        Membership.objects.filter(user_id=user.id, role=Role.GUARDIAN, is_active=True)
+        .order_by("district_id")
+        .values_list("district_id", flat=True)
+        .first()
+    )
+    if district_id is None or not family_only_users(district_id).filter(id=user.id).exists():
         return
-    district_id = min(district_ids)
     notice, closure = inactivity_due_dates(get_policy(district_id), now)
     set_timer(
         kind=TimerKind.INACTIVITY_NOTICE, subject=user, due_at=notice, district_id=district_id
