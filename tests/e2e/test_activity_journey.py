@@ -35,11 +35,14 @@ def demo(db, tmp_path, settings):
         call_command("seed_demo", verbosity=0, stdout=io.StringIO())
 
 
-def sign_in(page, email):
+def sign_in(page, email, *, shot: bool = False):
     page.go("/accounts/login/")
+    if shot:
+        page.shot("sign-in")
     page.page.fill("#id_login", email)
     page.page.fill("#id_password", PASSWORD)
     page.page.get_by_role("button", name="Sign in", exact=True).click()
+    page.page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def photo_file(tmp_path):
@@ -51,15 +54,19 @@ def photo_file(tmp_path):
 def test_teacher_family_teacher_and_the_leaderboard(demo, open_page, tmp_path):
     with time_machine.travel(MORNING, tick=True):
         teacher = open_page(DESKTOP)
-        sign_in(teacher, "tara.brooks@riverbend.example")
+        sign_in(teacher, "tara.brooks@riverbend.example", shot=True)
+        teacher.shot("teacher-home")
         # A quiz with one multiple-choice question, for Room 1.
         teacher.go("/activities/new/?kind=quiz")
+        teacher.shot("new-quiz")
         teacher.page.fill("#id_title", "Shapes quiz")
         teacher.page.fill("#id_q-0-prompt", "How many sides has a triangle?")
         teacher.page.fill("#id_q-0-choices", "2\n3\n4")
         teacher.page.select_option("#id_q-0-correct_choice", "2")
         teacher.page.check("input[name=targets][value^=classroom]")
         teacher.page.get_by_role("button", name="Save as draft").click()
+        teacher.page.get_by_role("button", name="Publish now").wait_for()
+        teacher.shot("quiz-draft")
         teacher.page.get_by_role("button", name="Publish now").click()
         teacher.page.wait_for_selector("text=Published: the families are being told.")
         teacher.shot("quiz-published")
@@ -69,13 +76,15 @@ def test_teacher_family_teacher_and_the_leaderboard(demo, open_page, tmp_path):
         teacher.page.fill("#id_instructions", "Build a tower with your child and send a photo.")
         teacher.page.select_option("#id_response", "photo")
         teacher.page.check("input[name=targets][value^=classroom]")
+        teacher.shot("new-task")
         teacher.page.get_by_role("button", name="Save as draft").click()
         teacher.page.get_by_role("button", name="Publish now").click()
         teacher.page.wait_for_selector("text=Published: the families are being told.")
+        teacher.shot("task-published")
 
         # James (Ava's father, Room 1) on his phone.
         phone = open_page(PHONE)
-        sign_in(phone, "james.carter@riverbend.example")
+        sign_in(phone, "james.carter@riverbend.example", shot=True)
         phone.go("/family/")
         phone.page.wait_for_selector("text=All activities (5 to do)")
         assert phone.fits_width()
@@ -88,6 +97,7 @@ def test_teacher_family_teacher_and_the_leaderboard(demo, open_page, tmp_path):
         phone.page.get_by_role("button", name="Send").click()
         phone.page.wait_for_selector("text=Sent! The teacher will have a look.")
         assert phone.fits_width()
+        phone.shot("quiz-sent")
         phone.page.get_by_role("link", name="Ava's activities").click()
         phone.page.get_by_role("link", name="Build a tower").click()
         phone.page.set_input_files("input[name=photos]", str(photo_file(tmp_path)))
@@ -99,11 +109,13 @@ def test_teacher_family_teacher_and_the_leaderboard(demo, open_page, tmp_path):
         phone.shot("task-sent")
         ava_board = phone.page.url.split("/activities/")[0] + "/leaderboard/"
         phone.go(ava_board)
+        phone.shot("leaderboard")
         before = phone.page.locator("li.mine").inner_text()
         assert re.search(r"Ava C\..*3 activities", before)  # the earlier quiz and these two
 
         # The teacher returns the photo with feedback.
         teacher.go("/review/")
+        teacher.shot("review")
         item = teacher.page.locator("article, section, li").filter(has_text="Build a tower").first
         item.get_by_label("Feedback for the family").fill("Lovely tower! Can you make it taller?")
         item.get_by_role("button", name=re.compile("Return with feedback")).click()
@@ -126,6 +138,7 @@ def test_teacher_family_teacher_and_the_leaderboard(demo, open_page, tmp_path):
         other.page.wait_for_selector("text=¡Enviado!")
         mateo_board = other.page.url.split("/activities/")[0] + "/leaderboard/"
         other.go(mateo_board)
+        other.shot("leaderboard-es")
         assert re.search(r"Mateo H\..*2 actividades", other.page.locator("li.mine").inner_text())
 
         # Lucía reaches James's photo by no URL.
