@@ -461,6 +461,39 @@ def do_sweep_stale_photos(*, now=None) -> dict[str, int]:
     return {"requeued": len(requeued), "failed": failed}
 
 
+ORPHAN_UPLOAD_AGE = timedelta(hours=1)
+
+
+def do_delete_orphan_uploads(*, now=None) -> int:
+    """Delete kept uploads that no photo names, once over an hour old; returns how many.
+
+    An upload whose storage went away mid-request cannot be deleted then (its row is rolled
+    back, the file stays): this removes it later, so no child's photo outlives its record. A
+    younger file may be an upload whose transaction has not committed yet, so it is left alone.
+    Run by the photo sweep; a storage still unavailable is simply tried again next time."""
+    now = now or timezone.now()
+    storage = _storage()
+    deleted = 0
+    try:
+        folders, _ = storage.listdir("uploads")
+        for folder in folders:
+            names = [f"uploads/{folder}/{name}" for name in storage.listdir(f"uploads/{folder}")[1]]
+            named = set(
+                SubmissionPhoto.objects.filter(  # unscoped: a platform sweep of stored files
+                    upload__in=names
+                ).values_list("upload", flat=True)
+            )
+            for name in names:
+                if name not in named and storage.get_modified_time(name) < now - ORPHAN_UPLOAD_AGE:
+                    storage.delete(name)
+                    deleted += 1
+    except FileNotFoundError:
+        pass  # no upload was ever kept on this disk
+    except Exception:
+        logger.warning("activities.media.orphan_sweep_failed", extra={"deleted": deleted})
+    return deleted
+
+
 # --- Showing photos ----------------------------------------------------------------------------
 
 AUDIENCE_URL_NAMES = {

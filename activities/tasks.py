@@ -37,8 +37,10 @@ def process_submission_photo(self, photo_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def sweep_stale_photos() -> None:
-    """Queue again photos a lost task left PROCESSING; give up on those past an hour."""
+    """Queue again photos a lost task left PROCESSING; give up on those past an hour; delete
+    uploads a storage outage left without a photo."""
     media.do_sweep_stale_photos()
+    media.do_delete_orphan_uploads()
 
 
 # --- Authoring: scheduled publishing and reminders (beat, CELERY_BEAT_SCHEDULE) ----------------

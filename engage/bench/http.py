@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import import_module
 from pathlib import Path
 
@@ -44,45 +44,68 @@ class Server:
     host: str
     port: int
     log_path: Path
+    pid: int = 0
 
     def log_tail(self, lines: int = 20) -> str:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers (children of the arbiter), by pid."""
+        found = []
+        for status in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = status.read_text().split()
+            except OSError:
+                continue
+            if len(fields) > 4 and fields[3] == str(self.pid):
+                found.append(int(status.parent.name))
+        return sorted(found)
+
 
 @contextmanager
-def run_gunicorn(run_dir: Path) -> Iterator[Server]:
-    """A gunicorn serving engage.wsgi on a free loopback port, stopped on exit."""
+def run_gunicorn(
+    run_dir: Path, *, production_config: bool = False, env: dict | None = None
+) -> Iterator[Server]:
+    """A gunicorn serving engage.wsgi on a free loopback port, stopped on exit.
+
+    By default the bench's own small configuration (below); with `production_config`, the
+    project's gunicorn.conf.py (the production worker model, timeouts and recycling) on a free
+    port. `env` replaces this process's environment for the server."""
     prepare_static_files()
     server = Server(host="127.0.0.1", port=_free_port(), log_path=run_dir / "gunicorn.log")
+    base_env = os.environ if env is None else env
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "engage.settings.local"),
+        **base_env,
+        "DJANGO_SETTINGS_MODULE": base_env.get("DJANGO_SETTINGS_MODULE", "engage.settings.local"),
         "ENGAGE_BENCH_VIEWS": "1",
         "DEBUG": "0",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "engage.wsgi:application",
+    command = [sys.executable, "-m", "gunicorn", "engage.wsgi:application"]
+    if production_config:
+        command += [f"--config={settings.BASE_DIR / 'gunicorn.conf.py'}"]
+    else:
+        command += [
+            f"--workers={WORKERS}",
+            "--worker-class=gthread",
+            f"--threads={THREADS}",
+            "--keep-alive=10",
+            "--no-control-socket",
+            "--log-level=warning",
+        ]
+    command += [
         f"--chdir={settings.BASE_DIR}",
         f"--bind={server.host}:{server.port}",
-        f"--workers={WORKERS}",
-        "--worker-class=gthread",
-        f"--threads={THREADS}",
-        "--keep-alive=10",
-        "--no-control-socket",
         f"--error-logfile={server.log_path}",
-        "--log-level=warning",
     ]
     # Started from the run directory, so gunicorn does not pick up the project's production
-    # gunicorn.conf.py (access log, worker recycling): the bench states its whole configuration.
+    # gunicorn.conf.py unless asked: the bench states its whole configuration.
     with server.log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
             command, cwd=run_dir, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
         )
+    server = replace(server, pid=process.pid)
     try:
         _wait_until_serving(server, process)
         yield server

@@ -24,7 +24,8 @@ class BenchContext:
 
     `database` is the alias to measure (query counts, transactions); the seed writes through the
     actions, so to the default database. `rounds` and `round_seconds` bound every timed loop, so a
-    run always stops by itself.
+    run always stops by itself. `load_seconds`, `load_sessions` and `load_think_seconds`
+    override the load test's duration, concurrency and pause between requests (None: the scale's).
     """
 
     scale: str
@@ -32,6 +33,9 @@ class BenchContext:
     database: str = DEFAULT_DB_ALIAS
     rounds: int = 5
     round_seconds: float = 2.0
+    load_seconds: float | None = None
+    load_sessions: int | None = None
+    load_think_seconds: float | None = None
     write: Callable[[str], None] = print
     warn: Callable[[str], None] = print
 

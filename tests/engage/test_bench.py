@@ -24,7 +24,7 @@ def test_an_unknown_benchmark_is_an_error_that_names_the_known_ones():
         call_command("bench", only="feed,nope")
     assert (
         str(error.value)
-        == "Unknown benchmark(s): nope. Known: export, fanout, feed, leaderboard, photo, purge, roster, seed_scale, submit."
+        == "Unknown benchmark(s): nope. Known: export, fanout, feed, leaderboard, load, photo, purge, roster, seed_scale, submit."
     )
 
 
@@ -111,3 +111,41 @@ def test_a_tiny_leaderboard_run_seeds_activities_once_and_times_both_leaderboard
     assert "Seeded 36 activities and 120 submissions" in first
     assert "Reusing the bench activities (tiny)." in second
     assert "leaderboard: 120 submissions, 6 classrooms, 2 schools" in second
+
+
+@pytest.mark.slow
+def test_a_tiny_load_run_serves_every_session_and_loses_no_submission(tmp_path):
+    """gunicorn (production config), a Celery worker and a Redis of the test's own, on SQLite."""
+    from tests.fakes.services import RedisServer
+
+    out = tmp_path / "out.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(ENGAGE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="engage.settings.test")
+    command = [sys.executable, "manage.py", "bench", "--only", "load", "--scale", "tiny"]
+    command += ["--load-seconds", "3", "--load-sessions", "4", "--json", str(out)]
+    with RedisServer() as redis_server:
+        # Sessions and cache on it, and (ENGAGE_TEST_BROKER_URL) a real broker for the worker.
+        env.update(REDIS_URL=redis_server.url, ENGAGE_TEST_BROKER_URL=redis_server.url)
+        run = subprocess.run(
+            command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=240
+        )
+    assert run.returncode == 0, run.stdout + run.stderr
+
+    metrics = json.loads(out.read_text())["metrics"]
+    assert set(metrics) == {
+        "load_rps",
+        "load_p95_ms",
+        "load_5xx",
+        "load_lost_submissions",
+        "load_no_answer",
+        "load_machine_load_1m",
+    }
+    assert (metrics["load_5xx"], metrics["load_lost_submissions"], metrics["load_no_answer"]) == (
+        0,
+        0,
+        0,
+    )
+    assert metrics["load_rps"] > 0 and metrics["load_p95_ms"] > 0
+    assert "load: 4 sessions for 3 s (think 0.5 s)" in run.stdout
+    for kind in ("feed", "announcement", "activity", "submit"):
+        assert f"load: {kind}: " in run.stdout

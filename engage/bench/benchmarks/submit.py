@@ -24,9 +24,11 @@ from activities.models import (
     ChildProgress,
     Question,
 )
+from engage import versioned_cache
 from engage.bench.http import create_session_cookie, run_gunicorn
 from engage.bench.registry import BenchContext, BenchError, Metrics, benchmark
 from guardians.models import GuardianLink
+from tenants.cache_keys import school_activities_dependency
 from tenants.models import Classroom, Role
 
 WARM_UP = 10
@@ -41,11 +43,15 @@ def submit(context: BenchContext) -> Metrics:
     data = context.data
     families = FAMILIES.get(context.scale, 20)
     pairs = _children(data, families)
-    quizzes = _make_quizzes(data.district, pairs, QUIZZES_PER_CLASSROOM.get(context.scale, 8))
+    quizzes = make_quizzes(
+        data.district,
+        [classroom_id for _, _, classroom_id in pairs],
+        QUIZZES_PER_CLASSROOM.get(context.scale, 8),
+    )
     try:
         timings = _post_all(context, pairs, quizzes)
     finally:
-        _clean_up(data.district, [child_id for _, child_id, _ in pairs])
+        clean_up(data.district, [child_id for _, child_id, _ in pairs])
     measured = timings[WARM_UP:] if len(timings) > WARM_UP * 4 else timings
     p95 = statistics.quantiles(measured, n=20)[-1] if len(measured) >= 2 else measured[0]
     context.write(
@@ -73,21 +79,27 @@ def _children(data, families: int) -> list[tuple]:
 
 
 @transaction.atomic
-def _make_quizzes(district, pairs, per_classroom: int) -> dict[int, list]:
-    """{classroom id: [(activity id, choice question id, short question id), ...]}"""
+def make_quizzes(
+    district, classroom_ids: list[int], per_classroom: int, *, title: str = TITLE
+) -> dict[int, list]:
+    """Published two-question quizzes for the run, `per_classroom` in each classroom:
+    {classroom id: [(activity id, choice question id, short question id), ...]}. The schools'
+    cached family pages are refreshed, as publishing does."""
     quizzes: dict[int, list] = {}
     now = timezone.now()
-    for _guardian, _child_id, classroom_id in pairs:
+    school_ids = set()
+    for classroom_id in classroom_ids:
         if classroom_id in quizzes:
             continue
         quizzes[classroom_id] = []
         school_id = Classroom.objects.get(id=classroom_id).school_id
+        school_ids.add(school_id)
         for number in range(per_classroom):
             activity = Activity.objects.create(
                 district=district,
                 school_id=school_id,
                 kind=Activity.Kind.QUIZ,
-                title=f"{TITLE} {number}",
+                title=f"{title} {number}",
                 status=Activity.Status.PUBLISHED,
                 published_at=now,
             )
@@ -109,6 +121,7 @@ def _make_quizzes(district, pairs, per_classroom: int) -> dict[int, list]:
                 prompt="Favourite number?",
             )
             quizzes[classroom_id].append((activity.id, choice.id, short.id))
+    versioned_cache.bump(*(school_activities_dependency(i) for i in sorted(school_ids)))
     return quizzes
 
 
@@ -155,10 +168,12 @@ def _post_all(context: BenchContext, pairs, quizzes) -> list[float]:
 
 
 @transaction.atomic
-def _clean_up(district, child_ids: list[int]) -> None:
+def clean_up(district, child_ids: list[int], *, title: str = TITLE) -> None:
     """Remove the run's quizzes and what their submissions wrote (the seed stays as it was)."""
-    activities = Activity.objects.filter(district=district, title__startswith=TITLE)
+    activities = Activity.objects.filter(district=district, title__startswith=title)
     ActivityEvent.objects.filter(district=district, activity__in=activities).delete()
     BadgeAward.objects.filter(district=district, child_id__in=child_ids).delete()
     ChildProgress.objects.filter(district=district, child_id__in=child_ids).delete()
+    school_ids = sorted(set(activities.values_list("school_id", flat=True)))
     activities.delete()
+    versioned_cache.bump(*(school_activities_dependency(i) for i in school_ids))
