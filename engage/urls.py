@@ -22,6 +22,7 @@ urlpatterns = [
     path("people/", include("guardians.manage_urls")),
     path("onboarding/", include("guardians.onboarding_urls")),
     path("privacy/", include("privacy.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("", include("notifications.urls")),
     path("", include("tenants.urls")),
 ]

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dashboards.actions import schedule_family_refresh, schedule_message_refresh
 from notifications.models import (
     STATUS_RANK,
     Channel,
@@ -167,9 +168,12 @@ def do_apply_delivery_event(
             deliveries = deliveries.filter(id=delivery_id)
         else:
             deliveries = deliveries.filter(provider_message_id=provider_message_id)
+        message_ids = set(deliveries.values_list("message_id", flat=True))
         changed = deliveries.update(
             status=status, status_rank=rank, error_code=error_code[:40], updated_at=timezone.now()
         )
+        for message_id in sorted(message_ids) if changed else ():
+            schedule_message_refresh(message_id)  # the dashboards' message reach
     return bool(changed)
 
 
@@ -219,8 +223,10 @@ def do_lift_suppression(
 def _audit_people_at(channel: str, address: str, *, action: str, actor: Actor, metadata: dict):
     """Record a consent change for every person who uses this phone number or email address."""
     field = "phone" if channel == Channel.SMS else "email"
-    for user in User.objects.filter(**{field: address}):
+    users = list(User.objects.filter(**{field: address}))
+    for user in users:
         record_audit_event(actor=actor, action=action, target=user, metadata=metadata)
+    schedule_family_refresh(u.id for u in users)  # the dashboards' unreachable families
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from dashboards.actions import schedule_message_refresh
 from notifications import ratelimit
 from notifications.models import (
     STATUS_RANK,
@@ -139,6 +140,8 @@ def send_deliveries(delivery_ids) -> BatchResult:
         by_channel.setdefault(delivery.channel, []).append(delivery)
     for channel, group in by_channel.items():
         _send_group(channel, group, senders, result)
+    for message_id in sorted({d.message_id for d in deliveries}):
+        schedule_message_refresh(message_id)  # the dashboards' message reach
     return result
 
 

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from dashboards.actions import schedule_message_refresh
 from notifications.models import (
     Channel,
     Delivery,
@@ -192,6 +193,7 @@ def fan_out(message_id: int, now=None) -> FanoutResult | None:
         Message.objects.filter(id=message_id).update(
             status=Message.Status.SENT, recipients_count=result.recipients, fanned_out_at=now
         )
+        schedule_message_refresh(message_id)  # the dashboards' message reach
     result.fanned_out_at = now
     return result
 

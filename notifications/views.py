@@ -62,6 +62,12 @@ def _announcement_form(scope, data=None):
 def compose(request, scope):
     """Compose an announcement; the reach preview updates as the audience changes (htmx)."""
     form = _announcement_form(scope, request.POST if request.method == "POST" else None)
+    if request.method == "GET":
+        # A dashboard's "send these families a message" link picks the audience.
+        form.initial = {
+            "audience_type": request.GET.get("audience_type", ""),
+            "guardian_ids": request.GET.getlist("guardian_ids"),
+        }
     if request.method == "POST" and form.is_valid():
         try:
             message = actions.do_send_announcement(

@@ -29,6 +29,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dashboards.actions import schedule_repair, schools_of_rows
 from privacy.classification import personal_fields
 from privacy.crypto import get_keyring
 from privacy.models import Archive, ArchivedRow
@@ -99,6 +100,7 @@ def archive_objects(
     archive.nulled = _nulled_keys(collector)
     archive.files = files
     archive.save(update_fields=["counts", "categories", "nulled", "files"])
+    schedule_repair(schools_of_rows(rows_by_model))  # the dashboards subtract what went
     collector.delete()
     return archive
 
@@ -113,9 +115,11 @@ def restore_archive(archive: Archive, *, restored_by=None, now=None) -> Archive:
     try:
         with transaction.atomic():
             rows = archive.rows.order_by("position").values_list("data", flat=True)
+            restored_ids = defaultdict(set)
             for batch in _batches(list(rows.iterator(chunk_size=SERIALIZE_BATCH)), 500):
                 for restored in serializers.deserialize("python", map(_unsealed, batch)):
                     restored.save()
+                    restored_ids[type(restored.object)].add(restored.object.pk)
             for label, attname, (old_value, ids) in archive.nulled:
                 model = apps.get_model(label)
                 model._base_manager.filter(pk__in=ids).update(**{attname: old_value})
@@ -125,6 +129,7 @@ def restore_archive(archive: Archive, *, restored_by=None, now=None) -> Archive:
             labels = archive.rows.order_by().values_list("model_label", flat=True).distinct()
             tables |= {apps.get_model(label)._meta.db_table for label in labels}
             connection.check_constraints(table_names=sorted(tables))
+            schedule_repair(schools_of_rows(restored_ids))  # the dashboards count them again
             archive.rows.all().delete()
             archive.state = Archive.State.RESTORED
             archive.restored_at = now

@@ -23,6 +23,8 @@ class Cap:
     SCHOOL_OPEN = "school:open"
     LEADERBOARD_VIEW = "leaderboard:view"
     DASHBOARD_VIEW = "dashboard:view"
+    # Which of a classroom's families are not reached yet, by name (aggregates only without it).
+    DASHBOARD_FAMILIES = "dashboard:families"
     ROSTER_VIEW = "roster:view"
     ROSTER_MANAGE = "roster:manage"
     INVITE_SEND = "invite:send"
@@ -58,6 +60,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.PRIVACY_ADMIN,
             Cap.SCHOOL_OPEN,
             Cap.LEADERBOARD_VIEW,
+            Cap.DASHBOARD_FAMILIES,
         }
     ),
     Role.SCHOOL_ADMIN: frozenset(
@@ -76,6 +79,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.PRIVACY_ADMIN,
             Cap.SUBMISSION_SHARE,
             Cap.LEADERBOARD_VIEW,
+            Cap.DASHBOARD_FAMILIES,
         }
     ),
     Role.TEACHER: frozenset(
@@ -89,6 +93,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.JOIN_APPROVE,
             Cap.MESSAGE_SEND,
             Cap.LEADERBOARD_VIEW,
+            Cap.DASHBOARD_FAMILIES,
         }
     ),
     Role.STAFF: frozenset(
@@ -144,7 +149,7 @@ ROLE_HOME = {
     Role.SCHOOL_ADMIN: "tenants:school_home",
     Role.TEACHER: "tenants:teacher_home",
     Role.STAFF: "tenants:school_home",
-    Role.VIEWER: "tenants:viewer_home",
+    Role.VIEWER: "dashboards:home",
     Role.GUARDIAN: "guardians:home",
 }
 

@@ -29,6 +29,7 @@ from activities.media import AttachmentRejected
 from activities.models import Activity, ActivityEvent, ActivityTarget, Question
 from activities.sanitize import MAX_BODY_CHARS, sanitize_rich_text
 from activities.video import VideoLinkError, parse_video_url
+from dashboards.actions import record_publication
 from engage import versioned_cache
 from privacy.audit import Actor, record_audit_event
 from tenants.actions import ActionError
@@ -553,11 +554,14 @@ def _publish(activity: Activity, *, actor: Actor) -> Activity:
     """Publish a row locked by the caller's transaction."""
     check_ready_to_publish(activity)
     now = timezone.now()
+    first_time = activity.published_at is None
     activity.status = Activity.Status.PUBLISHED
     activity.published_at = activity.published_at or now
     activity.closed_at = None
     activity.updated_at = now
     activity.save(update_fields=["status", "published_at", "closed_at", "updated_at"])
+    if first_time and not activity.is_template:
+        record_publication(activity, timezone_name=_publication_timezone(activity))
     bump_activity_feeds(activity)
     log_event(
         ActivityEvent.Kind.PUBLISHED,
@@ -569,6 +573,11 @@ def _publish(activity: Activity, *, actor: Actor) -> Activity:
     record_audit_event(actor=actor, action="activity.published", target=activity)
     notify.queue_new_activity_message(activity, actor=actor)
     return activity
+
+
+def _publication_timezone(activity: Activity) -> str:
+    school = activity.school
+    return (school and school.timezone) or activity.district.timezone
 
 
 @transaction.atomic

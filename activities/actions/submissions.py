@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+import dashboards.actions as dashboards
 from activities import media
 from activities.actions.events import log_event
 from activities.actions.progress import record_completion
@@ -209,6 +210,12 @@ def _save(
     if is_new:
         timezone_name = child.school.timezone or scope.district.timezone
         record_completion(submission, activity, child, timezone_name=timezone_name)
+        dashboards.record_completion(
+            submission,
+            child,
+            timezone_name=timezone_name,
+            default_language=scope.district.default_language,
+        )
     bump_families_of(child)  # their home lists what is left to do
     log_event(
         ActivityEvent.Kind.SUBMITTED if is_new else ActivityEvent.Kind.EDITED,

@@ -25,7 +25,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public base URL is what signed webhooks (Twilio) and links in messages are built from.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-ENGAGE_APPS = ["tenants", "guardians", "activities", "notifications", "privacy"]
+ENGAGE_APPS = ["tenants", "guardians", "activities", "notifications", "privacy", "dashboards"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -399,6 +399,11 @@ CELERY_BEAT_SCHEDULE = {
     "privacy-retention-daily": {
         "task": "privacy.tasks.run_retention",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # Dashboard rollups recounted from the facts (dashboards.rebuild), repairing any drift.
+    "dashboards-rebuild-nightly": {
+        "task": "dashboards.tasks.rebuild_all",
+        "schedule": crontab(hour=2, minute=45),
     },
 }
 CELERY_TASK_ROUTES = {

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from dashboards.actions import schedule_family_refresh
 from guardians.models import GuardianLink, Invite
 from guardians.tokens import invite_token, token_hash
 from notifications.actions import do_queue_message
@@ -70,6 +71,7 @@ def do_invite_guardians(
             continue
         school = scope.school or schools.get(guardian.id)
         result.sent.append(_invite_one(scope, guardian, school, reachable, actor))
+    schedule_family_refresh(g.id for g in guardians)  # the dashboards' families invited
     return result
 
 
@@ -196,6 +198,7 @@ def do_accept_invite(invite: Invite, *, channel: str, actor: Actor) -> User:
         school_id=locked.school_id,
         metadata={"guardian_id": guardian.id, "channel": channel},
     )
+    schedule_family_refresh([guardian.id])  # the dashboards' families connected
     return guardian
 
 

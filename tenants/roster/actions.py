@@ -15,6 +15,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 
+from dashboards.actions import schedule_district_refresh
 from privacy.audit import Actor, record_audit_event
 from tenants.actions import do_create_district
 from tenants.models import District, RosterImportRun
@@ -213,6 +214,8 @@ class _Import:
             run.save()
         else:
             RosterImportRun.objects.filter(id=run.id).update(**values)
+        if report.is_applied and not report.is_dry_run:
+            schedule_district_refresh(district.id)  # the dashboards' families
         if not report.is_dry_run:
             record_audit_event(
                 actor=self.actor,
