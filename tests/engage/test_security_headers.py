@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
-from django.urls import reverse
 
 from tenants.checks import is_our_view, iter_url_patterns
 from tenants.middleware import MFA_OK_SESSION_KEY
@@ -51,7 +50,7 @@ OTHER_PAGES = {
 }
 # Kwargs that are not ids: the world's district, else a value that names nothing (the page then
 # says so, in HTML too).
-TEXT_KWARGS = {"district_slug": "lakeside", "variant": "thumbnail"}
+TEXT_KWARGS = {"district_slug": "lakeside"}
 NOT_HTML = {"healthz", "readyz"}  # JSON for load balancers
 NONCE = re.compile(r"'nonce-([^']+)'")
 # What a page loads by itself (links the person follows are theirs to choose).
@@ -80,11 +79,7 @@ def page_routes(world) -> list[tuple[str, str]]:
             continue
         if ours and "GET" not in sweep.route_methods(name, pattern):
             continue
-        kwargs = {n: TEXT_KWARGS.get(n, "unknown") for n in pattern.pattern.converters}
-        if sweep._int_kwargs(pattern):
-            id_kwargs, _insiders = sweep.route_objects(world, name, pattern)
-            kwargs.update(id_kwargs)
-        found.append((name, reverse(name, kwargs=kwargs)))
+        found.append((name, sweep.route_url(world, name, pattern, TEXT_KWARGS)))
     return found
 
 

@@ -452,6 +452,15 @@ def route_objects(world, route: str, pattern) -> tuple[dict, list]:
     return kwargs, ROUTE_INSIDERS.get(route, found[names[-1]][1])
 
 
+def route_url(world, route: str, pattern, text_kwargs: dict | None = None) -> str:
+    """The route's URL: ids name the world's objects (route_objects), other kwargs take
+    `text_kwargs`' value or one that names nothing."""
+    kwargs = {name: (text_kwargs or {}).get(name, "unknown") for name in pattern.pattern.converters}
+    if _int_kwargs(pattern):
+        kwargs.update(route_objects(world, route, pattern)[0])
+    return reverse(route, kwargs=kwargs)
+
+
 def declared_methods(callback) -> list[str]:
     declared = view_declaration(callback)
     if isinstance(declared, dict):
