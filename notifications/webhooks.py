@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from engage.ratelimits import limit_bad_signatures
 from notifications import actions
 from notifications.models import Channel, Delivery, Suppression
 from notifications.providers.sendgrid_email import is_valid_event_signature
@@ -77,6 +78,7 @@ def _twilio_signature_ok(request) -> bool:
 @public_view
 @csrf_exempt
 @require_POST
+@limit_bad_signatures
 def twilio_status(request):
     """Twilio's status callback for a message we sent."""
     if not _twilio_signature_ok(request):
@@ -118,6 +120,7 @@ def classify_inbound(body: str) -> str:
 @public_view
 @csrf_exempt
 @require_POST
+@limit_bad_signatures
 def twilio_inbound(request):
     """A family replied by text: STOP (and plain-language stop), START, HELP."""
     if not _twilio_signature_ok(request):
@@ -161,6 +164,7 @@ def _delivery_id(event: dict) -> int | None:
 @public_view
 @csrf_exempt
 @require_POST
+@limit_bad_signatures
 def sendgrid_events(request):
     """SendGrid's signed event webhook (a JSON list of events)."""
     if not _sendgrid_signature_ok(request):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from engage import ratelimits
 from guardians.actions.invites import do_invite_guardians
 from guardians.actions.joining import (
     do_approve_join_request,
@@ -50,6 +51,9 @@ def classroom_invites(request, scope, classroom_id: int):
             ]
         else:
             guardians = _not_yet_invited(scope, classroom)
+        if not _is_invite_allowed(request, guardian_id):
+            messages.error(request, _("Too many invitations sent just now. Try again later."))
+            return redirect("onboarding:classroom_invites", classroom_id=classroom.id)
         joined = invite_queries.list_joined_guardian_ids(
             scope.district.id, [g.id for g in guardians]
         )
@@ -71,6 +75,14 @@ def classroom_invites(request, scope, classroom_id: int):
             "form": form,
         },
     )
+
+
+def _is_invite_allowed(request, guardian_id: str | None) -> bool:
+    """Within the sender's hourly budget and, for one family's resend, that family's daily one
+    (engage.ratelimits)."""
+    if guardian_id and not ratelimits.consume(request, "invite_resend", key=guardian_id):
+        return False
+    return ratelimits.consume(request, "invite_send")
 
 
 def _int(value: str) -> int:
