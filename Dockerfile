@@ -5,6 +5,7 @@
 #   docker build -t engage .
 #   docker run --env-file engage.env engage                       # web on :8000
 #   docker run --env-file engage.env engage celery -A engage worker -Q notifications,media,privacy,default
+# (docker-compose.yml runs one worker service per queue; docs/DEPLOY.md)
 
 ARG PYTHON_IMAGE=python:3.12-slim
 

@@ -6,6 +6,7 @@ Every value can be tuned through the environment without rebuilding the image.
 
 import multiprocessing
 import os
+import sys
 
 
 def _int(name: str, default: int) -> int:
@@ -38,12 +39,54 @@ limit_request_field_size = 8190
 # Only the reverse proxy in front of us may claim HTTPS (X-Forwarded-Proto); list its addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
-# Logs go to stdout/stderr for the container runtime to collect. The access log leaves out the
-# referrer and user agent (personal data we do not need); %(M)s is the duration in milliseconds.
-accesslog = "-"
+# Logs go to stdout/stderr for the container runtime to collect. Each request is logged once, by
+# Engage itself (engage.middleware: one JSON line with the request id, the route pattern, the
+# status and the duration), so gunicorn's access log is off: its request line holds raw paths
+# and query strings, where invite and sign-in tokens travel. GUNICORN_ACCESS_LOG=- turns it on
+# (without referrer or user agent; %(M)s is the duration in milliseconds).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "").strip() or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
+
+# Gunicorn's own lines (workers booting, timing out) in the same JSON as the application's when
+# LOG_FORMAT is json, the production default (engage/logging.py imports nothing from Django).
+if os.environ.get("LOG_FORMAT", "json").strip() == "json":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "engage.logging.JsonFormatter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "root": {"level": "INFO", "handlers": ["console"]},
+        "loggers": {
+            "gunicorn.error": {
+                "level": loglevel.upper(),
+                "handlers": ["error_console"],
+                "propagate": False,
+                "qualname": "gunicorn.error",
+            },
+            # With a logging config gunicorn always writes access lines: keep them off unless
+            # asked for (above).
+            "gunicorn.access": {
+                "level": "INFO" if accesslog else "CRITICAL",
+                "handlers": ["console"],
+                "propagate": False,
+                "qualname": "gunicorn.access",
+            },
+        },
+    }
 
 # Heartbeat files on tmpfs: a container's overlay filesystem can stall workers into timeouts.
 # No runtime control socket (gunicornc): containers are managed by their orchestrator, and the

@@ -7,6 +7,7 @@ from tenants import views as tenants_views
 urlpatterns = [
     path("", tenants_views.home, name="home"),
     path("healthz", engage_views.healthz, name="healthz"),
+    path("readyz", engage_views.readyz, name="readyz"),
     path("bench/bare/", engage_views.bench_bare, name="bench_bare"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -34,6 +34,10 @@ class _RequestScope:
                 return scope
         return self.scopes[0] if self.scopes else None
 
+    def resolved_scope(self) -> Scope | None:
+        """The scope if this request already looked it up, else None (never queries: logs)."""
+        return self.scope if self._scopes is not None else None
+
 
 def get_scope(request) -> Scope | None:
     return request.engage.scope

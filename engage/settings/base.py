@@ -54,6 +54,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request (and every answer, redirects included)
+    # carries its id.
+    "engage.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -265,6 +268,8 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": env_int("MEDIA_URL_EXPIRE_SECONDS", 300),
+            # Signature version 4: what S3 regions and MinIO accept; its URLs carry their expiry.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
@@ -339,11 +344,24 @@ ENGAGE_BENCH_VIEWS = env_bool("ENGAGE_BENCH_VIEWS", False)
 # Readable outbox page for staff in the embedded mode.
 ENGAGE_OUTBOX_PAGE = env_bool("ENGAGE_OUTBOX_PAGE", not (SMS_ENABLED and SENDGRID_ENABLED))
 
+# "plain" (readable, the default here) or "json": one object per line with the request id
+# (engage/logging.py); production defaults to json.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "engage.logging.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "engage.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -353,6 +371,15 @@ LOGGING = {
 }
 
 SENTRY_DSN = env_str("SENTRY_DSN")
+
+# --- Readiness (/readyz, engage/readiness.py) and the erasure journal ------------------------
+# A Celery queue longer than this, or whose oldest task waited longer, makes /readyz fail.
+ENGAGE_READY_QUEUE_MAX_LENGTH = env_int("ENGAGE_READY_QUEUE_MAX_LENGTH", 10000)
+ENGAGE_READY_QUEUE_MAX_AGE_SECONDS = env_int("ENGAGE_READY_QUEUE_MAX_AGE_SECONDS", 300)
+# Where completed erasures and deletions are recorded, outside the database, so that a restored
+# backup can be brought back in line (privacy/journal.py, docs/DEPLOY.md): a JSONL file path, or
+# "storage:<prefix>" for one object per entry in the media storage (S3).
+ENGAGE_ERASURE_JOURNAL = env_str("ENGAGE_ERASURE_JOURNAL", str(VAR_DIR / "erasure-journal.jsonl"))
 
 # --- Messaging engine (notifications) ----------------------------------------------------
 # How long an invite link works (guardians.actions.invites) and a classroom join code lasts.

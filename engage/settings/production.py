@@ -7,9 +7,9 @@ S3 (AWS_STORAGE_BUCKET_NAME), Twilio (TWILIO_*), SendGrid (SENDGRID_*) and Sentr
 optional and switch their features on (see base.py).
 """
 
-from engage.env import env_bool, env_int, env_required
+from engage.env import env_bool, env_int, env_required, env_str
 from engage.settings.base import *  # noqa: F403
-from engage.settings.base import SENTRY_DSN
+from engage.settings.base import LOGGING, SENTRY_DSN
 
 # Read by tests/engage/test_compose.py and test_settings.py, so deployments and checks agree.
 REQUIRED_ENV = ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
@@ -28,6 +28,9 @@ ENGAGE_BENCH_VIEWS = False
 # Sensitive fields are encrypted with keys from the environment only: engage.E011 fails without
 # ENGAGE_FIELD_KEYS and ENGAGE_FIELD_HASH_KEY, and no key file is ever made (docs/ENCRYPTION.md).
 ENGAGE_FIELD_KEYS_REQUIRED = True
+# One JSON object per line with the request id (engage/logging.py), for the log collector.
+LOG_FORMAT = env_str("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 
 if SENTRY_DSN:
     import sentry_sdk

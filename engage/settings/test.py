@@ -23,6 +23,9 @@ ENGAGE_OUTBOX_PAGE = True
 SMS_ENABLED = False
 SENDGRID_ENABLED = False
 WHITENOISE_AUTOREFRESH = True
+# Erasures of the test run are journaled apart from a real one (tests/privacy/test_replay*.py
+# point it at their own file).
+ENGAGE_ERASURE_JOURNAL = str(VAR_DIR / "test-erasure-journal.jsonl")
 # Fixed field keys (never derived from SECRET_KEY), so worker processes of the fault tests read
 # what the tests wrote; tests/privacy/test_crypto.py overrides them to test rotation.
 ENGAGE_FIELD_KEYS = "test-1:i8sMSmDqYoiEnRgMYV5blw0sC2OxYkt75X1MnkryXBY="

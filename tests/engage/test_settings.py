@@ -5,6 +5,7 @@ Each case runs Django in a fresh process with a stripped environment, as a serve
 
 import ast
 import base64
+import json
 import secrets
 import subprocess
 import sys
@@ -100,3 +101,49 @@ def test_production_passes_the_deploy_check():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_reports_errors_to_sentry_without_personal_data():
+    """With a DSN, production settings initialise Sentry with send_default_pii off (nothing is
+    sent: no event happens, and the DSN's host is a closed local port)."""
+    probe = (
+        "import django, json, sentry_sdk; django.setup();"
+        "client = sentry_sdk.get_client();"
+        "print(json.dumps({'active': client.is_active(), 'dsn': client.options['dsn'],"
+        " 'pii': client.options['send_default_pii'],"
+        " 'traces': client.options['traces_sample_rate']}))"
+    )
+    dsn = "http://public-key@127.0.0.1:9/42"
+    result = run_production(["-c", probe], {**dummy_production_env(), "SENTRY_DSN": dsn})
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"active": True, "dsn": dsn, "pii": False, "traces": 0.0}
+
+
+def test_production_without_a_dsn_reports_nothing():
+    probe = "import django, sentry_sdk; django.setup(); print(sentry_sdk.get_client().is_active())"
+    result = run_production(["-c", probe], dummy_production_env())
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_production_logs_one_json_object_per_line_with_the_request_id():
+    probe = (
+        "import django, logging; django.setup();"
+        "from engage.logging import LogContext, bind; bind(LogContext(request_id='req-prod-0001'));"
+        "logging.getLogger('engage.probe').warning('probe.logged', extra={'count': 3})"
+    )
+    result = run_production(["-c", probe], dummy_production_env())
+
+    assert result.returncode == 0, result.stderr
+    (line,) = [json.loads(text) for text in result.stderr.splitlines()]
+    assert {k: v for k, v in line.items() if k != "time"} == {
+        "level": "WARNING",
+        "logger": "engage.probe",
+        "message": "probe.logged",
+        "request_id": "req-prod-0001",
+        "user_id": None,
+        "district_id": None,
+        "count": 3,
+    }
