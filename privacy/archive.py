@@ -32,6 +32,13 @@ from django.utils.translation import gettext as _
 from dashboards.actions import schedule_repair, schools_of_rows
 from privacy.classification import personal_fields
 from privacy.crypto import get_keyring
+from privacy.journal import (
+    ARCHIVE_CREATED,
+    ARCHIVE_PURGED,
+    ARCHIVE_RESTORED,
+    JOURNALED_FIELDS,
+    record_archive_events,
+)
 from privacy.models import Archive, ArchivedRow
 
 PURGE_CHUNK = 5000
@@ -102,6 +109,7 @@ def archive_objects(
     archive.save(update_fields=["counts", "categories", "nulled", "files"])
     schedule_repair(schools_of_rows(rows_by_model))  # the dashboards subtract what went
     collector.delete()
+    record_archive_events(ARCHIVE_CREATED, [archive])  # the erasure journal (privacy.journal)
     return archive
 
 
@@ -135,6 +143,7 @@ def restore_archive(archive: Archive, *, restored_by=None, now=None) -> Archive:
             archive.restored_at = now
             archive.restored_by = restored_by
             archive.save(update_fields=["state", "restored_at", "restored_by"])
+            record_archive_events(ARCHIVE_RESTORED, [archive])
     except IntegrityError as error:
         raise RestoreError(
             _("It cannot be restored: something created since uses the same details (%(e)s).")
@@ -180,12 +189,14 @@ def purge_archives(archive_ids: list[int], *, now=None) -> int:
             deleted += done
             if done < PURGE_CHUNK:
                 break
-    for files in Archive.objects.filter(id__in=ids).values_list("files", flat=True):
-        for name in files:
+    purged = list(Archive.objects.filter(id__in=ids).only("files", *JOURNALED_FIELDS))
+    for archive in purged:
+        for name in archive.files:
             default_storage.delete(name)  # a missing file is not an error: a rerun
     Archive.objects.filter(id__in=ids).update(
         state=Archive.State.PURGED, purged_at=now or timezone.now(), files=[]
     )
+    record_archive_events(ARCHIVE_PURGED, purged)
     return deleted
 
 

@@ -37,6 +37,7 @@ from guardians.models import (
 from notifications.models import Delivery, Message, NotificationPreference, OutboxEntry, Suppression
 from privacy.archive import purge_archive
 from privacy.audit import Actor, record_audit_event
+from privacy.journal import FAMILY_ERASED, record_on_commit
 from privacy.models import Archive, ArchivedRow, AuditEvent, PrivacyRequest
 from privacy.requests import do_complete_request
 from privacy.tombstones import do_record_erased_roster_ids
@@ -106,6 +107,8 @@ def do_erase_family(request: PrivacyRequest, *, actor: Actor) -> dict:
         },
     )
     transaction.on_commit(lambda: _delete_files(files))
+    # Outside the database, so that a restored backup can be erased again (privacy.journal).
+    record_on_commit(FAMILY_ERASED, district_id=district_id, user_id=user.id, request_id=request.id)
     return certificate
 
 

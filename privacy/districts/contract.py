@@ -48,6 +48,7 @@ from privacy.districts.deletion import (
     iso,
 )
 from privacy.districts.readonly import has_contract_ended, is_access_over, local_datetime
+from privacy.journal import DISTRICT_DISPOSED, record_on_commit
 from privacy.models import LifecycleTimer, RetentionRun
 from privacy.queries import get_policy
 from privacy.timers import cancel_timers, set_timer
@@ -366,4 +367,5 @@ def _remove_district(district: District, ledger: Ledger, record_id: int, *, job:
         metadata={"district": district.slug, "rows": sum(certificate["counts"].values())},
     )
     logger.info("privacy.district.disposed", extra={"district_id": district.id})
+    record_on_commit(DISTRICT_DISPOSED, district_id=district.id)  # privacy.journal
     bump(district_dependency(district.id))

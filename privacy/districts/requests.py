@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 
 from privacy.audit import Actor, record_audit_event
 from privacy.districts.deletion import DeletionRun, Ledger, Target, certificate_body, iso
+from privacy.journal import DATA_DELETED, record_on_commit
 from privacy.models import AuditEvent, LifecycleTimer, PrivacyRequest
 from privacy.queries import get_policy
 from privacy.requests import do_complete_request, do_create_request
@@ -136,6 +137,13 @@ def _finish(request_id: int, ledger: Ledger, *, now: datetime.datetime, job: str
         metadata={"rows": sum(certificate["counts"].values()), "job": job},
     )
     _queue_confirmation(request, district, certificate)
+    record_on_commit(  # outside the database: a restored backup is deleted again (privacy.journal)
+        DATA_DELETED,
+        request_id=request.id,
+        kind=request.kind,
+        district_id=district.id,
+        school_id=school.id if school else None,
+    )
     return "deleted"
 
 
