@@ -27,7 +27,7 @@ from activities.queries import authoring as queries
 from activities.queries.staff import access_activity
 from activities.video import watch_url
 from privacy.audit import Actor
-from tenants.api_base import ScopedApi
+from tenants.api_base import PaginatedApi, ScopedApi
 from tenants.roles import Cap
 
 WRITE = Cap.ACTIVITY_WRITE
@@ -247,7 +247,7 @@ def _current_content(activity: Activity) -> dict:
 # --- endpoints ---------------------------------------------------------------------------------
 
 
-class ActivityListApi(ScopedApi):
+class ActivityListApi(PaginatedApi):
     """The scope's activities (not library templates), newest first; create a draft."""
 
     capability = {"GET": WRITE, "POST": WRITE}
@@ -408,7 +408,7 @@ class ActivityCloseApi(_ActivityActionApi):
         return self._run(request, queries.access_activity_for_write(self.scope, activity_id))
 
 
-class LibraryListApi(ScopedApi):
+class LibraryListApi(PaginatedApi):
     """The district library's templates."""
 
     capability = {"GET": WRITE}

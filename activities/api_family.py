@@ -18,7 +18,7 @@ from activities.models import MAX_COMMENT_CHARS, MAX_TEXT_CHARS
 from activities.queries import family as queries
 from guardians.queries import access_child_for_guardian
 from privacy.audit import Actor
-from tenants.api_base import ScopedApi
+from tenants.api_base import PaginatedApi, ScopedApi
 from tenants.roles import Cap
 
 
@@ -195,7 +195,7 @@ class ChildActivityApi(ScopedApi):
         return Response(SubmissionOutput(submission).data)
 
 
-class PortfolioApi(ScopedApi):
+class PortfolioApi(PaginatedApi):
     capability = {"GET": Cap.ACTIVITY_READ}
 
     @extend_schema(responses=SubmissionOutput(many=True))

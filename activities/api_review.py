@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from activities.actions import review as review_actions
 from activities.actions import sharing
@@ -21,7 +20,7 @@ from activities.queries import review as queries
 from privacy.audit import Actor
 from tenants import queries as tenant_queries
 from tenants.actions import ActionError
-from tenants.api_base import ScopedApi
+from tenants.api_base import PaginatedApi, ScopedApi
 from tenants.roles import Cap
 
 # --- output ------------------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def _item(scope, submission_id: int) -> Response:
 # --- review ------------------------------------------------------------------------------------
 
 
-class ReviewQueueApi(ScopedApi):
+class ReviewQueueApi(PaginatedApi):
     capability = {"GET": Cap.SUBMISSION_REVIEW}
 
     @extend_schema(
@@ -146,7 +145,7 @@ class ReviewQueueApi(ScopedApi):
         if wanted not in queries.STATUSES:
             return Response({"detail": "Unknown status."}, status=status.HTTP_400_BAD_REQUEST)
         submissions = queries.list_submissions_to_review(self.scope, status=wanted)
-        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(submissions, request, view=self)
         items = queries.build_review_items(page)
         return paginator.get_paginated_response(ReviewItemOutput(items, many=True).data)

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from guardians import queries
-from tenants.api_base import ScopedApi
+from tenants.api_base import PaginatedApi, ScopedApi
 from tenants.roles import Cap
 
 
@@ -24,7 +24,7 @@ class ChildOutput(serializers.Serializer):
         return [e.classroom.name for e in child.current_enrollments]
 
 
-class MyChildrenApi(ScopedApi):
+class MyChildrenApi(PaginatedApi):
     capability = {"GET": Cap.FAMILY_VIEW}
 
     @extend_schema(responses=ChildOutput(many=True))

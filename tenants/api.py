@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from tenants import queries
-from tenants.api_base import ScopedApi
+from tenants.api_base import PaginatedApi, ScopedApi
 from tenants.roles import Cap
 from tenants.scope import list_scopes_for_user
 
@@ -91,7 +91,7 @@ class ClassroomOutput(serializers.Serializer):
     children_count = serializers.IntegerField(required=False)
 
 
-class ClassroomListApi(ScopedApi):
+class ClassroomListApi(PaginatedApi):
     capability = {"GET": Cap.ROSTER_VIEW}
 
     @extend_schema(responses=ClassroomOutput(many=True))

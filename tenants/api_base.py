@@ -21,8 +21,16 @@ class ScopedApi(APIView):
     capability: dict[str, str] = {}
     scope: Scope
 
+
+class PaginatedApi(ScopedApi):
+    """Base for a list answered one page at a time: `pagination_class` also tells the OpenAPI
+    schema that its `many=True` response comes in the pagination envelope (count, next,
+    previous, results), not as a bare array."""
+
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
     def paginate(self, queryset, serializer_class) -> Response:
         """One page of `queryset` in the project's pagination envelope."""
-        paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -16,7 +16,7 @@ from rest_framework.reverse import reverse
 
 from privacy.audit import Actor
 from tenants.actions import ActionError
-from tenants.api_base import ScopedApi
+from tenants.api_base import PaginatedApi, ScopedApi
 from tenants.models import RosterImportRun
 from tenants.roles import Cap
 from tenants.roster import queries
@@ -50,7 +50,7 @@ class RunDetailOutput(RunOutput):
     changed_by_families = serializers.ListField(child=serializers.DictField())
 
 
-class RosterImportListApi(ScopedApi):
+class RosterImportListApi(PaginatedApi):
     capability = {"GET": Cap.ROSTER_MANAGE, "POST": Cap.ROSTER_MANAGE}
     parser_classes = [MultiPartParser, FormParser]
 
