@@ -102,7 +102,7 @@ ROUTE_OBJECTS = {
     },
 }
 # Kwargs that are not ids, and the value the sweep gives them.
-OTHER_KWARGS = {"variant": "thumbnail"}
+OTHER_KWARGS = {"variant": "thumbnail", "table": "places"}
 # The incident register's pages are the platform operators' (privacy.views.incidents
 # .operator_view): Engage staff with two-factor, holding no membership, acting in no tenant; every
 # tenant user is an outsider there. Those views are public to engage.E003 and guard themselves, so
@@ -120,6 +120,23 @@ OPERATOR_ROUTES = {
 }
 # Routes whose rightful visitor differs from the kwarg's default insiders.
 ROUTE_INSIDERS = {
+    # Dashboards: a school's is read by the district's admins and viewers and the school's own
+    # admins and staff (teachers see their classrooms'); a classroom's family list by its
+    # teachers and admins.
+    **{
+        f"dashboards:{name}": [
+            ("dana", Role.DISTRICT_ADMIN),
+            ("vera", Role.VIEWER),
+            ("priya", Role.SCHOOL_ADMIN),
+            ("sam", Role.STAFF),
+        ]
+        for name in ("school", "school_export")
+    },
+    "dashboards:classroom": [
+        ("dana", Role.DISTRICT_ADMIN),
+        ("priya", Role.SCHOOL_ADMIN),
+        ("tom", Role.TEACHER),
+    ],
     "notifications:inbox_message": [("ana", Role.GUARDIAN)],
     "family_activities:activity": [("ana", Role.GUARDIAN)],
     "api_family_activities:activity": [("ana", Role.GUARDIAN)],
@@ -498,6 +515,17 @@ def test_sweep_covers_every_id_route():
     # A view that guards itself declares no methods: the sweep must be told which it serves.
     self_guarded = {route for route, p in routes if view_declaration(p.callback) == "public"}
     assert self_guarded == set(OPERATOR_ROUTES), "say which methods these serve (OPERATOR_ROUTES)"
+
+
+def test_sweep_reaches_the_api_and_every_file_serving_route():
+    """The API's id routes and every private file (photos, attachments: /files/ and the API's
+    own) are among the swept routes."""
+    swept = {route for route, _pattern in id_routes()}
+    named = [(name, pattern) for _route, pattern, name in iter_url_patterns() if name]
+    files = {n for n, p in named if n.startswith("files:") or "photo_id" in p.pattern.converters}
+    api = {n for n, p in named if n.startswith("api_") and _int_kwargs(p)}
+    assert len(files) == 7 and len(api) >= 20
+    assert files | api <= swept
 
 
 @pytest.mark.parametrize("outsider,role", OUTSIDERS)
