@@ -106,6 +106,7 @@ def record_sign_in(user, *, now: datetime.datetime | None = None) -> None:
     with transaction.atomic():
         for link in links:
             _record_child_sign_in(link.child, user, now)
+    schedule_family_refresh([user.id])  # a first sign-in connects the family
 
 
 def _record_child_sign_in(child, user, now) -> None:

@@ -83,7 +83,10 @@ def choose_period(scope: Scope, key: str) -> tuple[periods.Period, list[periods.
 
 
 def access_school(scope: Scope, school_id: int) -> School:
-    """A school of the scope (another district's, or another school's for school staff: 404)."""
+    """A school of the scope (another district's, or another school's for school staff: 404).
+    Teachers have their classrooms' dashboards, not the whole school's."""
+    if scope.is_classroom_level:
+        raise Http404
     return get_object_or_404(tenant_queries.list_schools_for_scope(scope), id=school_id)
 
 

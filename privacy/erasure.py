@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from activities.models import BadgeAward, ChildProgress, Submission, SubmissionPhoto
+from dashboards.actions import schedule_repair, schools_of_rows
 from guardians.models import (
     Child,
     Enrollment,
@@ -69,6 +70,9 @@ def do_erase_family(request: PrivacyRequest, *, actor: Actor) -> dict:
     district_id = request.district_id
     counts: dict[str, int] = {}
     child_ids = _children_to_erase(user.id, district_id)
+    # The dashboards keep the family's counts (R5) but recount its groups: its disadvantage
+    # status and contacts go.
+    schedule_repair(schools_of_rows({Child: child_ids}))
     submission_ids = list(
         Submission.objects.filter(district_id=district_id)
         .filter(Q(guardian_id=user.id) | Q(child_id__in=child_ids))

@@ -149,7 +149,7 @@ ROLE_HOME = {
     Role.SCHOOL_ADMIN: "tenants:school_home",
     Role.TEACHER: "tenants:teacher_home",
     Role.STAFF: "tenants:school_home",
-    Role.VIEWER: "dashboards:home",
+    Role.VIEWER: "tenants:viewer_home",
     Role.GUARDIAN: "guardians:home",
 }
 

@@ -22,7 +22,9 @@ def test_district_admin_sees_the_district_with_charts_and_tables(dash, client, l
 
 def test_viewer_reads_aggregates_only(dash, client, login):
     login(dash.world.vera)
-    assert client.get("/")["Location"] == "/dashboards/"
+    assert client.get("/")["Location"] == "/overview/"
+    assert 'href="/dashboards/"' in client.get("/overview/").content.decode()
+    assert client.get("/dashboards/")["Location"] == "/dashboards/district/"
     page = client.get("/dashboards/district/").content.decode()
     assert "Family engagement: Lakeside Unified" in page
     # No names, no way to message or invite, and no classroom family lists.
