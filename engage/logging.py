@@ -43,6 +43,10 @@ def unbind(token: contextvars.Token) -> None:
     _context.reset(token)
 
 
+def current_context() -> LogContext | None:
+    return _context.get()
+
+
 def current_request_id() -> str:
     context = _context.get()
     return context.request_id if context else ""

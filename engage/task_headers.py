@@ -11,7 +11,7 @@ import time
 
 from celery import signals
 
-from engage.logging import LogContext, bind, current_request_id, unbind
+from engage.logging import LogContext, bind, current_context, current_request_id, unbind
 
 REQUEST_ID_HEADER = "engage_request_id"
 SENT_AT_HEADER = "engage_sent_at"
@@ -31,9 +31,12 @@ def stamp_task(headers=None, **kwargs) -> None:
 
 @signals.task_prerun.connect
 def bind_task_context(task_id=None, task=None, **kwargs) -> None:
-    # A task run eagerly inside a request keeps that request's id (it was never published).
-    request_id = task.request.get(REQUEST_ID_HEADER) or current_request_id()
-    _tokens[task_id] = bind(LogContext(request_id=request_id or "", task=task.name))
+    # A task run eagerly inside a request keeps that request's context (it was never published).
+    outer = current_context() or LogContext()
+    request_id = task.request.get(REQUEST_ID_HEADER) or outer.request_id
+    _tokens[task_id] = bind(
+        LogContext(request_id=request_id or "", task=task.name, known_ids=outer.known_ids)
+    )
 
 
 @signals.task_postrun.connect

@@ -19,6 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def celery_configured_first():
+    """Celery copies the Django settings once, at its first use: make that happen with the test
+    settings, before this module overrides the broker (which only /readyz reads here), or every
+    later test would queue to a Redis that is gone."""
+    assert celery_app.conf.task_always_eager is True
+
+
+@pytest.fixture(autouse=True)
 def exact_timings(monkeypatch):
     """Each reading of the clock is 1 ms after the last: every check takes exactly 1.0 ms."""
     ticks = itertools.count()

@@ -196,3 +196,19 @@ def test_production_logs_json_and_local_logs_stay_readable():
     assert "%(request_id)s" in base.LOGGING["formatters"]["plain"]["format"]
     assert base.LOGGING["formatters"]["json"] == {"()": "engage.logging.JsonFormatter"}
     assert base.MIDDLEWARE[0] == "engage.middleware.RequestIdMiddleware"
+
+
+def test_a_task_run_eagerly_keeps_the_requests_context(json_lines):
+    """The embedded mode runs tasks inside the request: their lines keep its ids."""
+    SEEN_IN_WORKER.clear()
+    token = bind(LogContext(request_id="req-eager-0001", known_ids=lambda: (7, 3)))
+    try:
+        remember_request_id.apply()
+        after = current_request_id()
+    finally:
+        unbind(token)
+
+    (line,) = [line for line in json_lines() if line["message"] == "test.task.ran"]
+    assert (line["request_id"], line["user_id"], line["district_id"]) == ("req-eager-0001", 7, 3)
+    assert line["task"] == "tests.engage.remember_request_id"
+    assert after == "req-eager-0001"  # the request's context is back once the task is done
