@@ -4,11 +4,58 @@ cell through the spreadsheet-formula guard (tenants.roster.csv_safety)."""
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dashboards.models import Dim
 from tenants.roster.csv_safety import write_safe_rows
 
 TABLES = ("headline", "trend", "places", "grade", "language", "disadvantaged", "reach")
+L = gettext_lazy
+HEADLINE = [
+    ("families", L("Families")),
+    ("invited", L("Invited")),
+    ("connected", L("Connected")),
+    ("connected_rate", L("Connected rate")),
+    ("active_30d", L("Active in the last 30 days")),
+    ("activities_published", L("Activities published")),
+    ("completions", L("Completions")),
+    ("families_completed", L("Families who completed an activity")),
+    ("participation", L("Participation rate")),
+]
+COLUMNS = {
+    "trend": [
+        ("families_completed", L("Families who completed")),
+        ("families_active", L("Active families")),
+        ("completions", L("Completions")),
+        ("activities_published", L("Activities published")),
+    ],
+    "places": [
+        ("families", L("Families")),
+        ("invited", L("Invited")),
+        ("connected", L("Connected")),
+        ("connected_rate", L("Connected rate")),
+        ("active_30d", L("Active in the last 30 days")),
+        ("families_completed", L("Families who completed")),
+        ("completions", L("Completions")),
+        ("participation", L("Participation rate")),
+    ],
+    "groups": [
+        ("families", L("Families")),
+        ("connected_rate", L("Connected rate")),
+        ("families_completed", L("Families who completed")),
+        ("participation", L("Participation rate")),
+        ("active_rate", L("Active rate")),
+        ("completions", L("Completions")),
+    ],
+    "reach": [
+        ("recipients", L("Messages")),
+        ("sent", L("Sent")),
+        ("delivered", L("Delivered")),
+        ("opened", L("Opened")),
+        ("failed", L("Failed")),
+        ("suppressed", L("Not sent (opted out)")),
+    ],
+}
 
 
 def _text(cell) -> str:
@@ -18,123 +65,32 @@ def _text(cell) -> str:
 def table_rows(board, table: str) -> list[list]:
     """Header and rows of one table of a dashboard (queries.Dashboard)."""
     if table == "headline":
-        names = [
-            ("families", _("Families")),
-            ("invited", _("Invited")),
-            ("connected", _("Connected")),
-            ("connected_rate", _("Connected rate")),
-            ("active_30d", _("Active in the last 30 days")),
-            ("activities_published", _("Activities published")),
-            ("completions", _("Completions")),
-            ("families_completed", _("Families who completed an activity")),
-            ("participation", _("Participation rate")),
-        ]
         return [[_("Figure"), _("Value")]] + [
-            [label, _text(board.headline.get(name))]
-            for name, label in names
+            [str(label), _text(board.headline.get(name))]
+            for name, label in HEADLINE
             if name in board.headline
         ]
     if table == "trend":
-        return [
-            [
-                _("Week starting"),
-                _("Families who completed"),
-                _("Active families"),
-                _("Completions"),
-                _("Activities published"),
-            ]
-        ] + [
-            [
-                row["monday"].isoformat(),
-                _text(row["families_completed"]),
-                _text(row["families_active"]),
-                _text(row["completions"]),
-                _text(row["activities_published"]),
-            ]
-            for row in board.trend
-        ]
-    if table == "places":
-        return [
-            [
-                _("School") if board.level == "district" else _("Classroom"),
-                _("Families"),
-                _("Invited"),
-                _("Connected"),
-                _("Connected rate"),
-                _("Active in the last 30 days"),
-                _("Families who completed"),
-                _("Completions"),
-                _("Participation rate"),
-            ]
-        ] + [
-            [
-                row["name"],
-                *(
-                    _text(row[name])
-                    for name in (
-                        "families",
-                        "invited",
-                        "connected",
-                        "connected_rate",
-                        "active_30d",
-                        "families_completed",
-                        "completions",
-                        "participation",
-                    )
-                ),
-            ]
-            for row in board.rows
-        ]
-    if table in (Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED):
-        return [
-            [
-                _("Group"),
-                _("Families"),
-                _("Connected rate"),
-                _("Families who completed"),
-                _("Participation rate"),
-                _("Active rate"),
-                _("Completions"),
-            ]
-        ] + [
-            [
-                row["label"],
-                *(
-                    _text(row[name])
-                    for name in (
-                        "families",
-                        "connected_rate",
-                        "families_completed",
-                        "participation",
-                        "active_rate",
-                        "completions",
-                    )
-                ),
-            ]
-            for row in board.breakdowns.get(table, [])
-        ]
-    if table == "reach":
-        return [
-            [
-                _("Channel"),
-                _("Messages sent"),
-                _("Delivered"),
-                _("Opened"),
-                _("Failed"),
-                _("Not sent (opted out)"),
-            ]
-        ] + [
-            [
-                row["channel"],
-                _text(row["recipients"]),
-                _text(row["delivered"]),
-                _text(row["opened"]),
-                _text(row["failed"]),
-                _text(row["suppressed"]),
-            ]
-            for row in board.reach
-        ]
-    raise ValueError(table)
+        first, rows = _("Week starting"), board.trend
+        names = [row["monday"].isoformat() for row in rows]
+    elif table == "places":
+        first, rows = _("School") if board.level == "district" else _("Classroom"), board.rows
+        names = [row["name"] for row in rows]
+    elif table in (Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED):
+        first, rows = _("Group"), board.breakdowns.get(table, [])
+        names = [row["label"] for row in rows]
+        table = "groups"
+    elif table == "reach":
+        first, rows = _("Channel"), board.reach
+        names = [row["channel"] for row in rows]
+    else:
+        raise ValueError(table)
+    columns = COLUMNS[table]
+    header = [first, *(str(label) for _name, label in columns)]
+    return [header] + [
+        [name, *(_text(row.get(key)) for key, _label in columns)]
+        for name, row in zip(names, rows, strict=True)
+    ]
 
 
 def to_csv(rows: list[list]) -> str:

@@ -182,6 +182,7 @@ class MessageStats(DistrictScopedModel):
     channel = models.CharField(max_length=8)
     sent_on = models.DateField()
     recipients = models.PositiveIntegerField(default=0)
+    sent = models.PositiveIntegerField(default=0)  # handed to the provider (or further)
     delivered = models.PositiveIntegerField(default=0)
     opened = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
@@ -195,6 +196,7 @@ class MessageStats(DistrictScopedModel):
         "channel": C.NONE,
         "sent_on": C.NONE,
         "recipients": C.NONE,
+        "sent": C.NONE,
         "delivered": C.NONE,
         "opened": C.NONE,
         "failed": C.NONE,

@@ -41,7 +41,7 @@ BREAKDOWN_RATES = {
     "active_rate": ("families_active", "families"),
 }
 DISADVANTAGE_LABELS = {
-    "yes": _("Disadvantaged (pupil premium / free school meals)"),
+    "yes": _("Disadvantaged"),
     "no": _("Not disadvantaged"),
     "unknown": _("Not recorded"),
 }
@@ -358,29 +358,24 @@ def _gap(rows: list[dict]) -> Cell | None:
 
 
 def _reach(messages) -> list[dict]:
-    rows = (
-        messages.values("channel")
-        .annotate(
-            **{
-                name: Sum(name)
-                for name in ("recipients", "delivered", "opened", "failed", "suppressed")
-            }
-        )
-        .order_by("channel")
-    )
+    """By channel: messages, how many went out, and of those the share delivered (and, for
+    email, opened), failed, and not sent because the family opted out."""
+    names = ("recipients", "sent", "delivered", "opened", "failed", "suppressed")
+    rows = messages.values("channel").annotate(**{n: Sum(n) for n in names}).order_by("channel")
     reach = []
     for row in rows:
-        recipients = row["recipients"] or 0
+        sent = row["sent"] or 0
         reach.append(
             {
                 "channel": row["channel"],
-                "recipients": Cell(recipients),
-                "delivered": Cell(row["delivered"] / recipients if recipients else 0.0, True),
-                "opened": Cell(row["opened"] / recipients if recipients else 0.0, True)
+                "recipients": Cell(row["recipients"] or 0),
+                "sent": Cell(sent),
+                "delivered": Cell(row["delivered"] / sent if sent else 0.0, True),
+                "opened": Cell(row["opened"] / sent if sent else 0.0, True)
                 if row["channel"] == "email"
                 else None,
-                "failed": Cell(row["failed"]),
-                "suppressed": Cell(row["suppressed"]),
+                "failed": Cell(row["failed"] or 0),
+                "suppressed": Cell(row["suppressed"] or 0),
             }
         )
     return reach

@@ -394,6 +394,7 @@ def refresh_school_snapshot(school) -> int:
     return len(to_create) + len(to_update) + len(stale)
 
 
+SENT = {"sent", "delivered", "opened", "clicked", "failed", "bounced"}
 DELIVERED = {"delivered", "opened", "clicked"}
 OPENED = {"opened", "clicked"}
 FAILED = {"failed", "bounced"}
@@ -415,6 +416,7 @@ def refresh_message_stats(message_id: int) -> int:
     for row in rows:
         counter, status, n = counts[row["channel"]], row["status"], row["n"]
         counter["recipients"] += n
+        counter["sent"] += n if status in SENT else 0
         counter["delivered"] += n if status in DELIVERED else 0
         counter["opened"] += n if status in OPENED else 0
         counter["failed"] += n if status in FAILED else 0
@@ -427,7 +429,7 @@ def refresh_message_stats(message_id: int) -> int:
         for row in MessageStats.objects.select_for_update().filter(message_id=message.id)
     }
     changed = 0
-    names = ("recipients", "delivered", "opened", "failed", "suppressed")
+    names = ("recipients", "sent", "delivered", "opened", "failed", "suppressed")
     for channel, counter in counts.items():
         values = {name: counter.get(name, 0) for name in names}
         row = existing.pop(channel, None)

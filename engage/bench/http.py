@@ -168,10 +168,13 @@ def get_scope_key(user: User, *, role: str) -> str:
     raise BenchError(f"{user.email} has no {role} role to sign in with.")
 
 
-def create_session_cookie(user: User, *, role: str) -> tuple[str, Callable[[], None]]:
-    """A signed-in session for `user` acting as `role`, as a Cookie header value, and a function
-    that deletes it."""
+def create_session_cookie(
+    user: User, *, role: str, extra: dict | None = None
+) -> tuple[str, Callable[[], None]]:
+    """A signed-in session for `user` acting as `role` (plus `extra` session keys), as a Cookie
+    header value, and a function that deletes it."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store.update(extra or {})
     store[USER_SESSION_KEY] = user._meta.pk.value_to_string(user)
     store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from django.db import transaction
 
 from activities.models import Activity, Submission
+from dashboards.models import FamilyPeriod, FamilyState, MessageStats, PeriodStats, Snapshot
+from dashboards.rebuild import rebuild_district
 from engage.seeding.district import DistrictSeeder
 from engage.seeding.rows import analyze, delete_activity_rows, delete_district_rows, insert_rows
 from engage.seeding.spec import (
@@ -72,6 +74,11 @@ def seed_scale(
             write(f"Removed in {time.monotonic() - started:.1f} s.")
             started = time.monotonic()
         district = DistrictSeeder(spec, slug=slug, seed=seed, write=write, started=started).run()
+        analyze()
+        # The dashboards' rollups, as the nightly rebuild makes them (dashboards.rebuild).
+        rebuilt = time.monotonic()
+        rebuild_district(district)
+        write(f"Dashboard rollups built in {time.monotonic() - rebuilt:.1f} s.")
     analyze()
     write(f"Seeded district {slug!r} in {time.monotonic() - started:.1f} s.")
     return district
@@ -80,6 +87,7 @@ def seed_scale(
 @transaction.atomic
 def delete_seeded_district(district: District) -> None:
     """Every row of a seeded district, leaf tables first with plain DELETEs, then its people."""
+    delete_district_rows(district, (FamilyPeriod, FamilyState, PeriodStats, Snapshot, MessageStats))
     delete_activity_rows(district)
     delete_district_rows(
         district,

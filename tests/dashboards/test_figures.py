@@ -146,13 +146,13 @@ def test_message_reach_follows_delivery_events(dash, django_capture_on_commit_ca
             r["channel"],
             *(
                 r[name].text
-                for name in ("recipients", "delivered", "opened", "failed", "suppressed")
+                for name in ("recipients", "sent", "delivered", "opened", "failed", "suppressed")
             ),
         )
         for r in board.reach
     ]
-    # 20 of 39 delivered (51%), 10 opened (26%), one bounce.
-    assert reach == [("email", "39", "51%", "26%", "1", "0")]
+    # All 39 sent: 20 delivered (51%), 10 of them opened (26%), one bounce.
+    assert reach == [("email", "39", "39", "51%", "26%", "1", "0")]
 
 
 def test_district_rows_hide_a_school_of_one_family_and_its_complement(dash):

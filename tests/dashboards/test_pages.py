@@ -155,3 +155,30 @@ def test_query_counts_do_not_grow_with_the_place(
     client.get(url)  # the new people invalidate the cached session and scopes: warm them again
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_district_dashboard_shows_its_families(client, login):
+    """The demo (make demo) fills its classes so that the dashboard has figures to show (its
+    messages go out when its transaction commits, as in `make demo`)."""
+    from django.core.management import call_command
+
+    from dashboards.queries import get_district_dashboard
+    from tenants.models import User
+    from tests.activities.helpers import scope_of
+
+    call_command("seed_demo", stdout=io.StringIO())
+    diane = User.objects.get(email="diane.okafor@riverbend.example")
+    board = get_district_dashboard(scope_of(diane))
+    assert board.headline["families"].text == "64"
+    assert board.headline["activities_published"].text == "26"  # 22 weekly tasks and Room 1's 4
+    assert [row["name"] for row in board.rows] == ["Riverbend Elementary", "Riverbend Middle"]
+    assert not any(row["participation"].hidden for row in board.rows)
+    assert sum(1 for week in board.trend if not week["families_completed"].hidden) >= 10
+    reach = {row["channel"]: row for row in board.reach}
+    assert reach["email"]["delivered"].value > 0.9
+    login(diane)
+    page = client.get("/dashboards/district/").content.decode()
+    assert page.count('<svg class="chart"') == 4
+    assert client.get("/dashboards/district/places.csv").status_code == 200
+    assert client.get("/dashboards/district/?print=1").status_code == 200

@@ -24,7 +24,7 @@ def test_an_unknown_benchmark_is_an_error_that_names_the_known_ones():
         call_command("bench", only="feed,nope")
     assert (
         str(error.value)
-        == "Unknown benchmark(s): nope. Known: export, fanout, feed, leaderboard, load, photo, purge, roster, seed_scale, submit."
+        == "Unknown benchmark(s): nope. Known: dashboard, export, fanout, feed, leaderboard, load, photo, purge, roster, seed_scale, submit."
     )
 
 

@@ -78,7 +78,7 @@ def test_seed_demo_twice_writes_once():
     assert counts["District"] == 1
     assert counts["School"] == 2
     assert counts["Classroom"] == 5
-    assert counts["Child"] == 14
+    assert counts["Child"] == 14 + 50  # the named families' children, and ten per classroom
     assert counts["Authenticator"] == 2  # the district admin and the principal
 
 
@@ -231,7 +231,8 @@ def test_demo_teacher_announcement_reaches_the_family(
     assert spanish.subject == "Día de biblioteca"
     assert "Traigan el libro el jueves." in spanish.body
     report = client.get(response.url).context["report"]
-    assert report["email"]["sent"] == message.recipients_count == 3
+    # Room 1's three named families, and the ten the demo fills each class with.
+    assert report["email"]["sent"] == message.recipients_count == 13
     client.logout()
     _sign_in(client, printout, "lucia.hernandez@riverbend.example", Role.GUARDIAN)
     inbox = client.get("/inbox/").content.decode()

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from engage.demo.families import report_demo_deliveries, seed_class_families
 from guardians.actions import do_create_child, do_enroll_child, do_link_guardian
 from guardians.actions.joining import do_create_join_code
 from guardians.models import JoinCode
@@ -157,7 +158,8 @@ class Command(BaseCommand):
         if District.objects.filter(slug=DISTRICT_SLUG).exists():
             self.stdout.write(f"{DISTRICT_NAME} is already seeded; nothing was written.")
         else:
-            seed_demo_district(Actor.system())
+            district = seed_demo_district(Actor.system())
+            report_demo_deliveries(district)
             self.stdout.write(self.style.SUCCESS(f"Seeded {DISTRICT_NAME}."))
         self.stdout.write(format_sign_ins())
 
@@ -203,6 +205,14 @@ def seed_demo_district(actor: Actor) -> District:
     scope = next(s for s in list_scopes_for_user(people[teacher.sign_in]))
     do_create_join_code(scope, classrooms[JOIN_CODE_CLASSROOM], actor=actor)
     _seed_activities(district, classrooms, people, actor)
+    seed_class_families(
+        district,
+        schools,
+        classrooms,
+        people[f"diane.okafor@{EMAIL_DOMAIN}"],
+        EMAIL_DOMAIN,
+        actor,
+    )
     return district
 
 
