@@ -11,17 +11,18 @@ from django.utils.safestring import mark_safe
 from dashboards.suppression import HIDDEN_LABEL
 
 WIDTH, HEIGHT = 640, 220
-PAD_LEFT, PAD_BOTTOM, PAD_TOP = 40, 28, 12
+BAR_WIDTH = 420
+PAD_LEFT, PAD_BOTTOM, PAD_TOP = 48, 32, 16
 BAR_COLOUR = "#1d5fa8"
 HIDDEN_COLOUR = "#8a8f98"
 
 
-def _svg(chart_id: str, title: str, summary: str, body: str, height: int) -> str:
+def _svg(chart_id: str, title: str, summary: str, body: str, height: int, width=WIDTH) -> str:
     return format_html(
         '<svg class="chart" role="img" viewBox="0 0 {w} {h}" width="100%" '
         'aria-labelledby="{id}-title {id}-desc" focusable="false" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{summary}</desc>{body}</svg>',
-        w=WIDTH,
+        w=width,
         h=height,
         id=chart_id,
         title=title,
@@ -40,9 +41,9 @@ def column_chart(chart_id: str, title: str, points: list[tuple[str, object]]) ->
     parts = [
         f'<line x1="{PAD_LEFT}" y1="{HEIGHT - PAD_BOTTOM}" x2="{WIDTH - 8}" '
         f'y2="{HEIGHT - PAD_BOTTOM}" stroke="#444" stroke-width="1"/>',
-        f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + 10}" text-anchor="end" font-size="11" '
+        f'<text x="{PAD_LEFT - 6}" y="{PAD_TOP + 10}" text-anchor="end" font-size="16" '
         f'fill="#333">{escape(f"{top:,}")}</text>',
-        f'<text x="{PAD_LEFT - 6}" y="{HEIGHT - PAD_BOTTOM}" text-anchor="end" font-size="11" '
+        f'<text x="{PAD_LEFT - 6}" y="{HEIGHT - PAD_BOTTOM}" text-anchor="end" font-size="16" '
         'fill="#333">0</text>',
     ]
     for index, (label, cell) in enumerate(points):
@@ -57,27 +58,28 @@ def column_chart(chart_id: str, title: str, points: list[tuple[str, object]]) ->
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" '
             f'fill="{colour}"><title>{escape(label)}: {escape(text)}</title></rect>'
         )
-        if index % max(1, len(points) // 6) == 0 or index == len(points) - 1:
+        if index % max(1, len(points) // 4) == 0:
             parts.append(
                 f'<text x="{x + width / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" '
-                f'font-size="11" fill="#333">{escape(label)}</text>'
+                f'font-size="16" fill="#333">{escape(label)}</text>'
             )
     summary = "; ".join(f"{label}: {cell.text}" for label, cell in points)
     return _svg(chart_id, title, summary, "".join(parts), HEIGHT)
 
 
 def bar_chart(chart_id: str, title: str, bars: list[tuple[str, object]]) -> str:
-    """Horizontal bars of rates (Cells with is_rate), one per group, 0-100%."""
-    row_h = 28
+    """Horizontal bars of rates (Cells with is_rate), one per group, 0-100%: drawn narrow, so
+    that its words stay readable on a 360 px phone."""
+    row_h = 30
     height = PAD_TOP + row_h * max(len(bars), 1) + 8
-    label_w = 220
-    inner_w = WIDTH - label_w - 60
+    label_w = 150
+    inner_w = BAR_WIDTH - label_w - 70
     parts = []
     for index, (label, cell) in enumerate(bars):
         y = PAD_TOP + index * row_h
-        short = label if len(label) <= 34 else label[:33] + "…"
+        short = label if len(label) <= 20 else label[:19] + "…"
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="12" '
+            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="14" '
             f'fill="#222">{escape(short)}</text>'
         )
         if cell.hidden:
@@ -87,8 +89,8 @@ def bar_chart(chart_id: str, title: str, bars: list[tuple[str, object]]) -> str:
         parts.append(
             f'<rect x="{label_w}" y="{y + 4}" width="{width:.1f}" height="{row_h - 10}" '
             f'fill="{colour}"><title>{escape(label)}: {escape(cell.text)}</title></rect>'
-            f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" font-size="12" '
+            f'<text x="{label_w + width + 6:.1f}" y="{y + 17}" font-size="14" '
             f'fill="#222">{escape(cell.text)}</text>'
         )
     summary = "; ".join(f"{label}: {cell.text}" for label, cell in bars)
-    return _svg(chart_id, title, summary, "".join(parts), height)
+    return _svg(chart_id, title, summary, "".join(parts), height, BAR_WIDTH)
