@@ -8,7 +8,7 @@ family (docs/DASHBOARDS.md).
 """
 
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
@@ -28,6 +28,9 @@ TREND_WEEKS = 12
 ACTIVE_DAYS = 30
 STATS = ("families_completed", "completions", "families_active", "activities_published")
 SNAPSHOT = ("families", "invited", "connected", "no_contact", "opted_out", "not_accepted")
+# Rows of the rollups as plain tuples (a district page reads a couple of thousand).
+SnapRow = namedtuple("SnapRow", ["school_id", "dim", "value", *SNAPSHOT])
+StatRow = namedtuple("StatRow", ["school_id", "dim", "value", *STATS])
 # The counts of a table row (families first) and the rates derived from them.
 ROW_COUNTS = ["invited", "connected", "active_30d", "families_completed", "completions"]
 ROW_RATES = {
@@ -177,24 +180,26 @@ def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) ->
         states = states.filter(child__grade_level=grade)
 
     # 1. Snapshot rows: the whole place, per school, per classroom, and the breakdowns.
-    snap_rows = list(
-        snapshots.filter(
+    snap_rows = [
+        SnapRow(*row)
+        for row in snapshots.filter(
             Q(dim=dim, value=value)
             | Q(dim__in=[Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED])
             | Q(dim=Dim.CLASSROOM, value__in=[str(c.id) for c in row_classrooms])
-        ).only("school_id", "dim", "value", *SNAPSHOT)
-    )
+        ).values_list(*SnapRow._fields)
+    ]
     # 2. Period counters, the same shape.
-    stat_rows = list(
-        stats.filter(
+    stat_rows = [
+        StatRow(*row)
+        for row in stats.filter(
             Q(period=period.key)
             & (
                 Q(dim=dim, value=value)
                 | Q(dim__in=[Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED])
                 | Q(dim=Dim.CLASSROOM, value__in=[str(c.id) for c in row_classrooms])
             )
-        ).only("school_id", "dim", "value", *STATS)
-    )
+        ).values_list(*StatRow._fields)
+    ]
     # 3. Active in the last 30 days, per school (or classroom).
     if row_classrooms:
         active = Counter(
@@ -204,13 +209,16 @@ def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) ->
                     child__enrollments__is_active=True,
                 )
                 .values_list("child__enrollments__classroom_id")
-                .annotate(n=Count("id"))
+                .annotate(n=Count("school"))
                 .order_by()
             )
         )
         active_total = states.count()
     else:
-        active = Counter(dict(states.values_list("school_id").annotate(n=Count("id")).order_by()))
+        # COUNT(school) reads the index (district, last_active_at, school) only.
+        active = Counter(
+            dict(states.values_list("school_id").annotate(n=Count("school")).order_by())
+        )
         active_total = sum(active.values())
 
     place_snap = _sum_rows(
