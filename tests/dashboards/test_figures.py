@@ -1,6 +1,9 @@
 """Every figure on the dashboards, with exact values on the known world (conftest.py)."""
 
+import datetime
+
 import pytest
+import time_machine
 
 from dashboards import queries
 from dashboards.models import Dim
@@ -8,6 +11,7 @@ from notifications.actions import do_apply_delivery_event
 from notifications.dispatch import send_deliveries
 from notifications.models import Delivery
 from tests.activities.helpers import scope_of
+from tests.dashboards.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +175,56 @@ def test_another_district_sees_none_of_it(dash):
     board = queries.get_district_dashboard(scope_of(dash.world.hank))
     assert board.headline["families"].text == H  # Zoe's family alone
     assert board.headline["completions"].text == H  # a group of fewer than 5 hides it all
+
+
+def test_classroom_headline_and_trend(dash):
+    board, _families = queries.get_classroom_dashboard(scope_of(dash.world.tom), dash.world.room1)
+    assert texts(board.headline, ROW) == {
+        "families": "10",
+        "invited": "8",
+        "connected": "6",
+        "connected_rate": "60%",
+        "active_30d": "7",
+        "families_completed": "6",
+        "completions": "8",
+        "participation": "60%",
+    }
+    last = board.trend[-1]
+    assert (last["families_completed"].text, last["completions"].text) == ("6", "8")
+    assert last["families_active"].text == "7"  # c7 signed in
+
+
+def test_grade_filter(dash):
+    board = queries.get_school_dashboard(scope_of(dash.world.priya), dash.world.a1, grade="04")
+    assert texts(board.headline, ["families", "families_completed", "completions"]) == {
+        "families": "7",
+        "families_completed": "5",
+        "completions": "5",
+    }
+    assert [row["name"] for row in board.rows] == ["Room 2"]
+
+
+def test_active_in_the_last_30_days_ends_after_30_days(dash):
+    scope = scope_of(dash.world.priya)
+    with time_machine.travel(NOW + datetime.timedelta(days=29, hours=23), tick=False):
+        assert (
+            queries.get_school_dashboard(scope, dash.world.a1).headline["active_30d"].text == "12"
+        )
+    with time_machine.travel(NOW + datetime.timedelta(days=30, minutes=1), tick=False):
+        board = queries.get_school_dashboard(scope, dash.world.a1)
+        assert board.headline["active_30d"].text == "0"
+        # The school year's figures stay.
+        assert board.headline["families_completed"].text == "11"
+
+
+def test_periods_split_by_week_and_month(dash):
+    scope = scope_of(dash.world.priya)
+    week = queries.get_school_dashboard(scope, dash.world.a1, period_key="W2026-47")
+    assert week.period.label == "This week"
+    assert week.headline["completions"].text == "13"
+    last_month = queries.get_school_dashboard(scope, dash.world.a1, period_key="M2026-10")
+    assert last_month.period.label == "Last month"
+    assert last_month.headline["completions"].text == "0"
+    assert last_month.headline["activities_published"].text == "0"
+    # An unknown period falls back to this school year.
+    assert queries.get_school_dashboard(scope, dash.world.a1, period_key="X").period.key == "Y2026"
