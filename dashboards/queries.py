@@ -415,9 +415,8 @@ FAMILY_STATUS_LABELS = {
 def get_classroom_dashboard(scope: Scope, classroom: Classroom, *, period_key: str = ""):
     """A classroom's figures and its families by how far they are reached (for its teachers:
     names are of their own class, which they see anyway)."""
-    from dashboards.rebuild import _family_status
-    from guardians.models import Enrollment, GuardianLink, Invite
-    from notifications.models import Suppression
+    from dashboards.rebuild import family_contacts
+    from guardians.models import Enrollment
 
     period, options = choose_period(scope, period_key)
     board = Dashboard(
@@ -440,46 +439,15 @@ def get_classroom_dashboard(scope: Scope, classroom: Classroom, *, period_key: s
         .order_by("child__last_name", "child__first_name")
     )
     child_ids = [e.child_id for e in enrollments]
-    links = list(
-        GuardianLink.objects.filter(child_id__in=child_ids, is_active=True)
-        .order_by("child_id", "id")
-        .values_list(
-            "child_id",
-            "guardian_id",
-            "guardian__preferred_language",
-            "guardian__email",
-            "guardian__phone",
-            "guardian__last_login",
-            "guardian__is_active",
-        )
-    )
-    guardian_ids = {link[1] for link in links}
-    invited = set(
-        Invite.objects.filter(guardian_id__in=guardian_ids, revoked_at=None).values_list(
-            "guardian_id", flat=True
-        )
-    )
-    accepted = set(
-        Invite.objects.filter(guardian_id__in=guardian_ids, accepted_at__isnull=False).values_list(
-            "guardian_id", flat=True
-        )
-    )
-    addresses = {a for link in links for a in link[3:5] if a}
-    suppressed = set(
-        Suppression.objects.filter(address__in=addresses).values_list("address", flat=True)
-    )
+    contacts = family_contacts(child_ids)
     completions = dict(
         FamilyPeriod.objects.filter(
             district_id=scope.district.id, child_id__in=child_ids, period=period.key
         ).values_list("child_id", "completions")
     )
-    by_child = defaultdict(list)
-    for link in links:
-        by_child[link[0]].append(link)
     families = []
     for enrollment in enrollments:
-        family = by_child.get(enrollment.child_id, [])
-        status = _family_status(family, invited, accepted, suppressed)
+        status = contacts.status(enrollment.child_id)
         done = completions.get(enrollment.child_id, 0)
         if status["connected"]:
             state = "engaged" if done else "not_engaged"
@@ -493,7 +461,7 @@ def get_classroom_dashboard(scope: Scope, classroom: Classroom, *, period_key: s
             FamilyLine(
                 child_name=enrollment.child.display_name,
                 status=state,
-                guardian_ids=sorted({link[1] for link in family}),
+                guardian_ids=contacts.guardian_ids(enrollment.child_id),
                 completions=done,
             )
         )

@@ -13,6 +13,7 @@ change (the drift it repaired), which the nightly run records.
 """
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -234,55 +235,99 @@ def expected_period_stats(school, *, district=None) -> dict[tuple, dict[str, int
     return {key: dict(counter) for key, counter in counts.items()}
 
 
+def _replace_rows(model, existing: dict, expected: dict, make, fields) -> int:
+    """Make the rows `existing` ({key: row}) hold `expected` ({key: {field: value}}): create the
+    missing (`make(key, values)`), update those that differ, delete the rest. Returns how many
+    rows changed (the drift)."""
+    to_create, to_update = [], []
+    for key, counters in expected.items():
+        values = {name: counters.get(name, 0) for name in fields}
+        row = existing.get(key)
+        if row is None:
+            to_create.append(make(key, values))
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            to_update.append(row)
+    stale = [row.id for key, row in existing.items() if key not in expected]
+    model.objects.bulk_create(to_create, batch_size=BATCH)
+    model.objects.bulk_update(to_update, list(fields), batch_size=BATCH)
+    model.objects.filter(id__in=stale).delete()
+    return len(to_create) + len(to_update) + len(stale)
+
+
 @transaction.atomic
 def recount_period_stats(school, *, district=None) -> int:
     """Replace the school's counters that differ from a recount; returns how many changed."""
     district_id = school.district_id if school else district.id
-    expected = expected_period_stats(school, district=district)
     existing = {
         (row.period, row.dim, row.value): row
         for row in PeriodStats.objects.select_for_update().filter(
             district_id=district_id, school=school
         )
     }
-    to_create, to_update = [], []
-    for key, counters in expected.items():
-        values = {name: counters.get(name, 0) for name in COUNTERS}
-        row = existing.get(key)
-        if row is None:
-            to_create.append(
-                PeriodStats(
-                    district_id=district_id,
-                    school=school,
-                    period=key[0],
-                    dim=key[1],
-                    value=key[2],
-                    **values,
-                )
-            )
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(row, name, value)
-            to_update.append(row)
-    stale = [row.id for key, row in existing.items() if key not in expected]
-    PeriodStats.objects.bulk_create(to_create, batch_size=BATCH)
-    PeriodStats.objects.bulk_update(to_update, list(COUNTERS), batch_size=BATCH)
-    PeriodStats.objects.filter(id__in=stale).delete()
-    return len(to_create) + len(to_update) + len(stale)
+    return _replace_rows(
+        PeriodStats,
+        existing,
+        expected_period_stats(school, district=district),
+        lambda key, values: PeriodStats(
+            district_id=district_id,
+            school=school,
+            period=key[0],
+            dim=key[1],
+            value=key[2],
+            **values,
+        ),
+        COUNTERS,
+    )
 
 
-def expected_snapshot(school) -> dict[tuple[str, str], Counter]:
-    """{(dim, value): counters} of the school's current families (children on its roll)."""
-    from guardians.models import Child, Enrollment, GuardianLink, Invite
+@dataclass
+class FamilyContacts:
+    """The guardians of some children and how far each family is reached (four queries)."""
+
+    links: dict[
+        int, list[tuple]
+    ]  # child id: (guardian id, language, email, phone, last login, active)
+    invited: set[int]
+    accepted: set[int]
+    suppressed: set[str]
+
+    def guardian_ids(self, child_id: int) -> list[int]:
+        return sorted({link[0] for link in self.links.get(child_id, [])})
+
+    def language(self, child_id: int, default: str) -> str:
+        family = self.links.get(child_id)
+        return (family[0][1] if family else "") or default
+
+    def status(self, child_id: int) -> Counter:
+        """One family's counters: invited, connected, or why it cannot be reached."""
+        family = self.links.get(child_id, [])
+        status = Counter(families=1)
+        reachable = [
+            link
+            for link in family
+            if link[5] and any(a and a not in self.suppressed for a in link[2:4])
+        ]
+        if any(link[0] in self.invited or link[0] in self.accepted or link[4] for link in family):
+            status["invited"] = 1
+        if any(link[0] in self.accepted or link[4] for link in reachable):
+            status["connected"] = 1
+        elif not any(a for link in family for a in link[2:4]):
+            status["no_contact"] = 1
+        elif not reachable:
+            status["opted_out"] = 1
+        else:
+            status["not_accepted"] = 1
+        return status
+
+
+def family_contacts(child_ids) -> FamilyContacts:
+    from guardians.models import GuardianLink, Invite
     from notifications.models import Suppression
 
-    children = list(
-        Child.objects.filter(district_id=school.district_id, school_id=school.id, is_active=True)
-        .order_by("id")
-        .only("id", "grade_level", "is_disadvantaged", "district_id")
-    )
-    child_ids = [c.id for c in children]
-    links = list(
+    links = defaultdict(list)
+    rows = (
         GuardianLink.objects.filter(child_id__in=child_ids, is_active=True)
         .order_by("child_id", "id")
         .values_list(
@@ -295,36 +340,45 @@ def expected_snapshot(school) -> dict[tuple[str, str], Counter]:
             "guardian__is_active",
         )
     )
-    guardian_ids = {link[1] for link in links}
-    invited = set(
-        Invite.objects.filter(guardian_id__in=guardian_ids, revoked_at=None).values_list(
-            "guardian_id", flat=True
-        )
+    for child_id, *link in rows:
+        links[child_id].append(tuple(link))
+    guardian_ids = {link[0] for family in links.values() for link in family}
+    invites = Invite.objects.filter(guardian_id__in=guardian_ids)
+    addresses = {a for family in links.values() for link in family for a in link[2:4] if a}
+    return FamilyContacts(
+        links=dict(links),
+        invited=set(invites.filter(revoked_at=None).values_list("guardian_id", flat=True)),
+        accepted=set(
+            invites.filter(accepted_at__isnull=False).values_list("guardian_id", flat=True)
+        ),
+        suppressed=set(
+            Suppression.objects.filter(address__in=addresses).values_list("address", flat=True)
+        ),
     )
-    accepted = set(
-        Invite.objects.filter(guardian_id__in=guardian_ids, accepted_at__isnull=False).values_list(
-            "guardian_id", flat=True
-        )
+
+
+def expected_snapshot(school) -> dict[tuple[str, str], Counter]:
+    """{(dim, value): counters} of the school's current families (children on its roll)."""
+    from guardians.models import Child, Enrollment
+
+    children = list(
+        Child.objects.filter(district_id=school.district_id, school_id=school.id, is_active=True)
+        .order_by("id")
+        .only("id", "grade_level", "is_disadvantaged", "district_id")
     )
-    addresses = {a for link in links for a in link[3:5] if a}
-    suppressed = set(
-        Suppression.objects.filter(address__in=addresses).values_list("address", flat=True)
-    )
+    child_ids = [c.id for c in children]
+    contacts = family_contacts(child_ids)
     classrooms = defaultdict(list)
     enrollments = Enrollment.objects.filter(
         child_id__in=child_ids, is_active=True, classroom__school_year__is_current=True
     ).values_list("child_id", "classroom_id")
     for child_id, classroom_id in enrollments:
         classrooms[child_id].append(classroom_id)
-    by_child = defaultdict(list)
-    for link in links:
-        by_child[link[0]].append(link)
     default_language = school.district.default_language
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for child in children:
-        family = by_child.get(child.id, [])
-        status = _family_status(family, invited, accepted, suppressed)
-        language = (family[0][2] if family else "") or default_language
+        status = contacts.status(child.id)
+        language = contacts.language(child.id, default_language)
         groups = [
             (Dim.ALL, ""),
             (Dim.GRADE, child.grade_level),
@@ -343,55 +397,21 @@ def _disadvantage(child) -> str:
     return disadvantage_value(child)
 
 
-def _family_status(family, invited, accepted, suppressed) -> Counter:
-    """One family's counters: invited, connected, or why it cannot be reached."""
-    status = Counter(families=1)
-    reachable = [
-        link for link in family if link[6] and any(a and a not in suppressed for a in link[3:5])
-    ]
-    if any(link[1] in invited or link[1] in accepted or link[5] for link in family):
-        status["invited"] = 1
-    if any(link[1] in accepted or link[5] for link in reachable):
-        status["connected"] = 1
-    elif not any(a for link in family for a in link[3:5]):
-        status["no_contact"] = 1
-    elif not reachable:
-        status["opted_out"] = 1
-    else:
-        status["not_accepted"] = 1
-    return status
-
-
 @transaction.atomic
 def refresh_school_snapshot(school) -> int:
-    expected = expected_snapshot(school)
     existing = {
         (row.dim, row.value): row
         for row in Snapshot.objects.select_for_update().filter(school_id=school.id)
     }
-    to_create, to_update = [], []
-    for key, counters in expected.items():
-        values = {name: counters.get(name, 0) for name in SNAPSHOT_COUNTERS}
-        row = existing.get(key)
-        if row is None:
-            to_create.append(
-                Snapshot(
-                    district_id=school.district_id,
-                    school_id=school.id,
-                    dim=key[0],
-                    value=key[1],
-                    **values,
-                )
-            )
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(row, name, value)
-            to_update.append(row)
-    stale = [row.id for key, row in existing.items() if key not in expected]
-    Snapshot.objects.bulk_create(to_create)
-    Snapshot.objects.bulk_update(to_update, list(SNAPSHOT_COUNTERS))
-    Snapshot.objects.filter(id__in=stale).delete()
-    return len(to_create) + len(to_update) + len(stale)
+    return _replace_rows(
+        Snapshot,
+        existing,
+        expected_snapshot(school),
+        lambda key, values: Snapshot(
+            district_id=school.district_id, school_id=school.id, dim=key[0], value=key[1], **values
+        ),
+        SNAPSHOT_COUNTERS,
+    )
 
 
 SENT = {"sent", "delivered", "opened", "clicked", "failed", "bounced"}
