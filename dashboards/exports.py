@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy
 from dashboards.models import Dim
 from tenants.roster.csv_safety import write_safe_rows
 
-TABLES = ("headline", "trend", "places", "grade", "language", "disadvantaged", "reach")
+TABLES = (
+    "headline",
+    "trend",
+    "places",
+    "grade",
+    "language",
+    "disadvantaged",
+    "channels",
+    "reach",
+)
 L = gettext_lazy
 HEADLINE = [
     ("families", L("Families")),
@@ -47,6 +56,11 @@ COLUMNS = {
         ("active_rate", L("Active rate")),
         ("completions", L("Completions")),
     ],
+    "channels": [
+        ("families", L("Families")),
+        ("connected", L("Connected")),
+        ("connected_rate", L("Connected rate")),
+    ],
     "reach": [
         ("recipients", L("Messages")),
         ("sent", L("Sent")),
@@ -80,6 +94,9 @@ def table_rows(board, table: str) -> list[list]:
         first, rows = _("Group"), board.breakdowns.get(table, [])
         names = [row["label"] for row in rows]
         table = "groups"
+    elif table == "channels":
+        first, rows = _("Can be reached by"), board.channels
+        names = [row["label"] for row in rows]
     elif table == "reach":
         first, rows = _("Channel"), board.reach
         names = [row["channel"] for row in rows]

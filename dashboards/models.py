@@ -90,6 +90,8 @@ class Dim(models.TextChoices):
     GRADE = "grade", "Grade"
     LANGUAGE = "language", "Home language"
     DISADVANTAGED = "disadvantaged", "Disadvantage"
+    # How a family can be reached now ("sms", "email", "both", "none"): snapshots only.
+    CHANNEL = "channel", "Channel"
 
 
 class PeriodStats(DistrictScopedModel):

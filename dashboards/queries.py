@@ -66,6 +66,7 @@ class Dashboard:
     breakdowns: dict[str, list[dict]] = field(default_factory=dict)
     gap: Cell | None = None
     reach: list[dict] = field(default_factory=list)
+    channels: list[dict] = field(default_factory=list)
     unreachable: dict[str, Cell] = field(default_factory=dict)
 
     @property
@@ -184,7 +185,7 @@ def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) ->
         SnapRow(*row)
         for row in snapshots.filter(
             Q(dim=dim, value=value)
-            | Q(dim__in=[Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED])
+            | Q(dim__in=[Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED, Dim.CHANNEL])
             | Q(dim=Dim.CLASSROOM, value__in=[str(c.id) for c in row_classrooms])
         ).values_list(*SnapRow._fields)
     ]
@@ -273,6 +274,7 @@ def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) ->
     for breakdown in (Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED):
         board.breakdowns[breakdown] = _breakdown(breakdown, snap_rows, stat_rows)
     board.gap = _gap(board.breakdowns[Dim.DISADVANTAGED])
+    board.channels = _channels(snap_rows)
     # 5. Message reach in the period, by channel.
     board.reach = _reach(messages)
 
@@ -341,6 +343,26 @@ def _breakdown(dim: str, snap_rows, stat_rows) -> list[dict]:
     cells = suppress_table(raw, BREAKDOWN_COUNTS, BREAKDOWN_RATES)
     return [
         {"value": v, "label": _group_label(dim, v), **row}
+        for v, row in zip(values, cells, strict=True)
+    ]
+
+
+CHANNEL_LABELS = {
+    "both": _("Text message and email"),
+    "sms": _("Text message only"),
+    "email": _("Email only"),
+    "none": _("Cannot be reached"),
+}
+
+
+def _channels(snap_rows) -> list[dict]:
+    """Families by how they can be reached now, with how many of them are connected."""
+    snap = _sum_rows([r for r in snap_rows if r.dim == Dim.CHANNEL], SNAPSHOT, lambda r: r.value)
+    values = [v for v in CHANNEL_LABELS if v in snap]
+    raw = [{"families": snap[v]["families"], "connected": snap[v]["connected"]} for v in values]
+    cells = suppress_table(raw, ["connected"], {"connected_rate": ("connected", "families")})
+    return [
+        {"value": v, "label": str(CHANNEL_LABELS[v]), **row}
         for v, row in zip(values, cells, strict=True)
     ]
 

@@ -300,6 +300,18 @@ class FamilyContacts:
         family = self.links.get(child_id)
         return (family[0][1] if family else "") or default
 
+    def channel(self, child_id: int) -> str:
+        """How the family can be reached: "sms", "email", "both" or "none" (an active guardian's
+        phone or email that is not suppressed)."""
+        usable = {
+            kind
+            for link in self.links.get(child_id, [])
+            if link[5]
+            for kind, address in (("email", link[2]), ("sms", link[3]))
+            if address and address not in self.suppressed
+        }
+        return "both" if len(usable) == 2 else (usable.pop() if usable else "none")
+
     def status(self, child_id: int) -> Counter:
         """One family's counters: invited, connected, or why it cannot be reached."""
         family = self.links.get(child_id, [])
@@ -384,6 +396,7 @@ def expected_snapshot(school) -> dict[tuple[str, str], Counter]:
             (Dim.GRADE, child.grade_level),
             (Dim.LANGUAGE, language),
             (Dim.DISADVANTAGED, _disadvantage(child)),
+            (Dim.CHANNEL, contacts.channel(child.id)),
         ]
         groups += [(Dim.CLASSROOM, str(c)) for c in sorted(set(classrooms.get(child.id, [])))]
         for group in groups:

@@ -228,3 +228,31 @@ def test_periods_split_by_week_and_month(dash):
     assert last_month.headline["activities_published"].text == "0"
     # An unknown period falls back to this school year.
     assert queries.get_school_dashboard(scope, dash.world.a1, period_key="X").period.key == "Y2026"
+
+
+def test_families_by_channel(dash):
+    board = queries.get_school_dashboard(scope_of(dash.world.priya), dash.world.a1)
+    # 16 families by email only and d6's, whose only address opted out: 1 is hidden, and so is
+    # 16, which would give it back from the 17 families of the headline.
+    assert [
+        (row["value"], row["families"].text, row["connected"].text, row["connected_rate"].text)
+        for row in board.channels
+    ] == [("email", H, H, H), ("none", H, H, H)]
+
+
+def test_a_familys_channel():
+    from dashboards.rebuild import FamilyContacts
+
+    def channel(*links, suppressed=()):
+        contacts = FamilyContacts({1: list(links)}, set(), set(), set(suppressed))
+        return contacts.channel(1)
+
+    # (guardian, language, email, phone, last login, active)
+    assert channel((1, "en", "a@x.org", "", None, True)) == "email"
+    assert channel((1, "en", "", "+13125550100", None, True)) == "sms"
+    assert (
+        channel((1, "en", "a@x.org", "", None, True), (2, "en", "", "+1312", None, True)) == "both"
+    )
+    assert channel((1, "en", "a@x.org", "", None, True), suppressed=["a@x.org"]) == "none"
+    assert channel((1, "en", "a@x.org", "+1312", None, False)) == "none"  # deactivated
+    assert channel() == "none"
