@@ -24,6 +24,12 @@ SECURE_HSTS_PRELOAD = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+# No script reads the CSRF cookie (forms carry the token) nor the language one (the switcher is a
+# form): neither is readable from the page, and neither leaves HTTPS.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 ENGAGE_BENCH_VIEWS = False
 # Sensitive fields are encrypted with keys from the environment only: engage.E011 fails without
 # ENGAGE_FIELD_KEYS and ENGAGE_FIELD_HASH_KEY, and no key file is ever made (docs/ENCRYPTION.md).

@@ -225,7 +225,11 @@ PRODUCTION_SETTINGS = [
     "SESSION_COOKIE_HTTPONLY",
     "SESSION_COOKIE_SAMESITE",
     "CSRF_COOKIE_SECURE",
+    "CSRF_COOKIE_HTTPONLY",
     "CSRF_COOKIE_SAMESITE",
+    "LANGUAGE_COOKIE_SECURE",
+    "LANGUAGE_COOKIE_HTTPONLY",
+    "LANGUAGE_COOKIE_SAMESITE",
     "X_FRAME_OPTIONS",
     "SECURE_CONTENT_TYPE_NOSNIFF",
     "SECURE_REFERRER_POLICY",
@@ -284,5 +288,15 @@ def test_production_cookies_are_secure_httponly_and_samesite(world, client, prod
     assert signed_in.status_code == 302
     session = signed_in.cookies["sessionid"]
     assert (session["secure"], session["httponly"], session["samesite"]) == (True, True, "Lax")
-    # The CSRF cookie is read by no script (forms carry the token), but Django sets it readable.
-    assert (csrf["secure"], csrf["samesite"]) == (True, "Lax")
+    # The CSRF cookie is read by no script (forms carry the token): HttpOnly too.
+    assert (csrf["secure"], csrf["httponly"], csrf["samesite"]) == (True, True, "Lax")
+
+
+def test_production_language_cookie_is_secure_httponly_and_samesite(
+    world, client, production_settings
+):
+    with override_settings(**production_settings):
+        answer = client.post("/i18n/setlang/", {"language": "es", "next": "/"}, secure=True)
+    cookie = answer.cookies["django_language"]
+    assert cookie.value == "es"
+    assert (cookie["secure"], cookie["httponly"], cookie["samesite"]) == (True, True, "Lax")
