@@ -259,11 +259,25 @@ def run_job(
     return run
 
 
+def close_abandoned_runs(now: datetime.datetime) -> int:
+    """Runs still RUNNING after CLAIM_TIMEOUT were cut short (a killed worker): they are marked
+    failed, so status pages stop showing them as running. What they left undone is still due
+    and the timers' own claims are released the same way (privacy.timers)."""
+    return RetentionRun.objects.filter(
+        outcome=RetentionRun.Outcome.RUNNING, started_at__lt=now - timers.CLAIM_TIMEOUT
+    ).update(
+        outcome=RetentionRun.Outcome.FAILED,
+        error="abandoned: the run stopped before it finished (worker killed?)",
+        finished_at=now,
+    )
+
+
 def run_all(
     *, now=None, district_slug: str | None = None, job_names=None, trigger: str = "beat"
 ) -> list[RetentionRun]:
     """Every job (or `job_names`) for every district (or one): the daily beat's work."""
     now = now or timezone.now()
+    close_abandoned_runs(now)
     districts = District.objects.order_by("id")
     if district_slug:
         districts = districts.filter(slug=district_slug)

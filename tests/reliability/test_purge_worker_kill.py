@@ -153,7 +153,14 @@ def test_worker_killed_mid_purge_then_the_next_run_finishes_it_exactly_once(
             LifecycleTimer.objects.filter(id=timer.id).update(
                 claimed_at=F("claimed_at") - datetime.timedelta(days=1)
             )
+            RetentionRun.objects.filter(id=killed.id).update(
+                started_at=F("started_at") - datetime.timedelta(days=1)
+            )
             runs = run_retention(publisher)
+            # The killed run no longer shows as running: it is marked abandoned.
+            killed.refresh_from_db()
+            assert killed.outcome == RetentionRun.Outcome.FAILED
+            assert killed.error.startswith("abandoned") and killed.finished_at is not None
             assert purge_counts(runs, world.lakeside.id) == {"archive_purge:purged": 1}
 
             # 4. Another run has nothing to purge.
