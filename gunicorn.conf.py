@@ -16,11 +16,15 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 
-# Sync workers: 2 x cores + 1 by default, capped so a large host does not exhaust PostgreSQL's
-# connections (each worker holds one, see DB_CONN_MAX_AGE).
+# Threaded workers (gthread): 2 x cores + 1 processes of GUNICORN_THREADS threads each, so a cheap
+# page is not queued behind a submission waiting on the database, and keep-alive connections are
+# kept. Processes are capped so a large host does not exhaust PostgreSQL's connections (each
+# thread holds one, see DB_CONN_MAX_AGE): workers x threads at most.
+worker_class = "gthread"
 workers = _int(
     "WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, _int("WEB_MAX_WORKERS", 12))
 )
+threads = _int("GUNICORN_THREADS", 4)
 
 # A request that runs past this is killed; slow work belongs in Celery, not in a request.
 timeout = _int("GUNICORN_TIMEOUT", 30)

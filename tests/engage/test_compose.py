@@ -195,7 +195,13 @@ def test_every_variable_given_to_django_is_read_somewhere(service):
 
 
 def gunicorn_config(monkeypatch, **env) -> dict:
-    for name in ("WEB_CONCURRENCY", "GUNICORN_ACCESS_LOG", "LOG_FORMAT", "GUNICORN_BIND"):
+    for name in (
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+        "GUNICORN_ACCESS_LOG",
+        "LOG_FORMAT",
+        "GUNICORN_BIND",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -269,7 +275,10 @@ def test_long_running_services_have_healthchecks():
 def test_gunicorn_config(monkeypatch):
     config = gunicorn_config(monkeypatch)
     assert config["bind"] == "0.0.0.0:8000"
+    # Threaded workers: a cheap page does not queue behind a slow request in the same process.
+    assert config["worker_class"] == "gthread"
     assert config["workers"] == min(2 * multiprocessing.cpu_count() + 1, 12)
+    assert config["threads"] == 4
     assert config["timeout"] == 30
     assert 0 < config["graceful_timeout"] <= config["timeout"]
     assert config["max_requests"] > 0 and 0 < config["max_requests_jitter"] < config["max_requests"]
@@ -280,6 +289,7 @@ def test_gunicorn_config(monkeypatch):
     assert config["control_socket_disable"] is True
 
     assert gunicorn_config(monkeypatch, WEB_CONCURRENCY="3")["workers"] == 3
+    assert gunicorn_config(monkeypatch, GUNICORN_THREADS="2")["threads"] == 2
     assert gunicorn_config(monkeypatch, GUNICORN_ACCESS_LOG="-")["accesslog"] == "-"
 
 
