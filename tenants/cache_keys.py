@@ -23,6 +23,12 @@ def family_dependency(guardian_id: int) -> str:
     return f"family:{guardian_id}"
 
 
+def child_work_dependency(child_id: int) -> str:
+    """What a child's family has sent (their submissions), as the family home lists what is left
+    to do: bumped by a submission instead of the whole family."""
+    return f"child-work:{child_id}"
+
+
 def user_dependency(user_id: int) -> str:
     """A person's own row (name, language, password, is_active): bumped on every save."""
     return f"user:{user_id}"

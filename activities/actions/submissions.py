@@ -27,10 +27,11 @@ from activities.models import (
     Submission,
 )
 from activities.queries.family import is_open
-from guardians.actions.family import bump_families_of
+from engage import versioned_cache
 from guardians.models import Child
 from privacy.audit import Actor
 from tenants.actions import ActionError
+from tenants.cache_keys import child_work_dependency
 from tenants.scope import Scope
 
 MAX_SHORT_ANSWER_CHARS = 500
@@ -216,7 +217,7 @@ def _save(
             timezone_name=timezone_name,
             default_language=scope.district.default_language,
         )
-    bump_families_of(child)  # their home lists what is left to do
+    versioned_cache.bump(child_work_dependency(child.id))  # their home lists what is left to do
     log_event(
         ActivityEvent.Kind.SUBMITTED if is_new else ActivityEvent.Kind.EDITED,
         district_id=child.district_id,

@@ -185,10 +185,14 @@ def _reaches(target, reach: Reach) -> bool:
     return not target.grade_level or target.grade_level in reach.grade_levels
 
 
-def get_open_activities_by_child(scope: Scope, children: list[Child]) -> dict[int, list[Activity]]:
-    """{child id: open activities not yet done, due soonest first} for the guardian's children
-    (access-checked, with `current_enrollments` prefetched; the caller leaves out children the
-    school removed). 3 queries, whatever the family."""
+def list_reachable_open_activities_by_child(
+    scope: Scope, children: list[Child]
+) -> dict[int, list[Activity]]:
+    """{child id: open activities that reach the child, done or not, due soonest first} for the
+    guardian's children (access-checked, with `current_enrollments` prefetched; the caller leaves
+    out children the school removed). What a submission does not change: the family home leaves
+    out what is done (list_done_activity_ids). 2 queries, whatever the family; the activities'
+    `body_html` is deferred."""
     if not children:
         return {}
     groups = list_group_ids_of(scope.user.id, scope.district.id)
@@ -203,22 +207,31 @@ def get_open_activities_by_child(scope: Scope, children: list[Child]) -> dict[in
             activity__status=Activity.Status.PUBLISHED,
             activity__closed_at__isnull=True,
             activity__is_template=False,
-        ).select_related("activity")
-    )
-    done = set(
-        Submission.objects.filter(
-            district_id=scope.district.id,
-            child_id__in=list(reaches),
-            activity__status=Activity.Status.PUBLISHED,
-            activity__closed_at__isnull=True,
-        ).values_list("child_id", "activity_id")
+        )
+        .select_related("activity")
+        .defer("activity__body_html")
     )
     by_child: dict[int, dict[int, Activity]] = {child.id: {} for child in children}
     for target in targets:
         for child_id, reach in reaches.items():
-            if (child_id, target.activity_id) not in done and _reaches(target, reach):
+            if _reaches(target, reach):
                 by_child[child_id][target.activity_id] = target.activity
     return {
         child_id: sorted(found.values(), key=lambda a: (a.due_at is None, a.due_at or 0, a.id))
         for child_id, found in by_child.items()
     }
+
+
+def list_done_activity_ids(scope: Scope, child_ids) -> set[tuple[int, int]]:
+    """{(child id, activity id)} of these children's submissions to open activities (the
+    children are access-checked by the caller). 1 query, none for no child."""
+    if not child_ids:
+        return set()
+    return set(
+        Submission.objects.filter(
+            district_id=scope.district.id,
+            child_id__in=list(child_ids),
+            activity__status=Activity.Status.PUBLISHED,
+            activity__closed_at__isnull=True,
+        ).values_list("child_id", "activity_id")
+    )

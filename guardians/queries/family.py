@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from engage import versioned_cache
 from guardians.models import Child, Enrollment, GuardianLink, HouseholdMember
 from tenants.cache_keys import (
+    child_work_dependency,
     classroom_dependency,
     family_dependency,
     school_activities_dependency,
@@ -96,16 +97,19 @@ class FamilyHome:
 def get_family_home(scope: Scope) -> FamilyHome:
     """The guardian home's data: each child with school, classrooms, teachers and open
     activities. 6 queries."""
-    return _build_family_home(scope)[0]
+    return _build_family_home(scope, _build_family_layout(scope)[0])[0]
 
 
 def get_family_home_html(scope: Scope, render: Callable[[FamilyHome], str]) -> str:
     """The guardian home's content, `render(get_family_home(scope))`, cached.
 
     Cached per guardian, district, language and script prefix (its links) until their family, one
-    of the classrooms, the published activities of one of the schools or their own row (the page
-    greets them by name) changes (engage.versioned_cache): a hit reads the versions once and runs
-    no query, a miss runs the 6 queries of `get_family_home` and `render`.
+    of the classrooms, the published activities of one of the schools, their own row (the page
+    greets them by name) or the work sent for one of the children changes
+    (engage.versioned_cache): a hit reads the versions once and runs no query. The page's
+    layout (children, classrooms, teachers, the activities that reach each child) is cached on
+    its own without the work sent, so after a submission the page is rebuilt from it with one
+    query (what is done) and `render`; a cold miss runs the 6 queries of `get_family_home`.
     """
     key = (
         f"family-home-html:{scope.district.id}:{scope.user.id}:{get_language()}:"
@@ -114,40 +118,81 @@ def get_family_home_html(scope: Scope, render: Callable[[FamilyHome], str]) -> s
     return versioned_cache.get_or_build(
         key,
         lambda: _render_family_home(scope, render),
-        known_dependencies=[family_dependency(scope.user.id), user_dependency(scope.user.id)],
+        known_dependencies=_layout_known_dependencies(scope),
     )
 
 
+@dataclass
+class _FamilyLayout:
+    """The family home without what the children have done (a submission does not change it)."""
+
+    children: list[Child]
+    teachers: dict[int, list[User]]  # by classroom id
+    reachable: dict[int, list]  # child id: open activities that reach them, done or not
+
+
+def _layout_known_dependencies(scope: Scope) -> list[str]:
+    return [family_dependency(scope.user.id), user_dependency(scope.user.id)]
+
+
+def _get_family_layout(scope: Scope) -> tuple[_FamilyLayout, list[str]]:
+    """The layout and its dependencies, cached per guardian and district."""
+    return versioned_cache.get_or_build(
+        f"family-home-layout:{scope.district.id}:{scope.user.id}",
+        lambda: _with_dependencies(_build_family_layout(scope)),
+        known_dependencies=_layout_known_dependencies(scope),
+    )
+
+
+def _with_dependencies(built: tuple[_FamilyLayout, list[str]]):
+    """A layout cached with its dependencies: the page built from it depends on them too."""
+    return built, built[1]
+
+
 def _render_family_home(scope: Scope, render) -> tuple[str, list[str]]:
-    family, dependencies = _build_family_home(scope)
-    return render(family), dependencies
+    layout, dependencies = _get_family_layout(scope)
+    family, work_dependencies = _build_family_home(scope, layout)
+    return render(family), dependencies + work_dependencies
 
 
-def _build_family_home(scope: Scope) -> tuple[FamilyHome, list[str]]:
-    from activities.queries.family import get_open_activities_by_child
+def _build_family_layout(scope: Scope) -> tuple[_FamilyLayout, list[str]]:
+    """5 queries: children, their enrollments, teachers, the guardian's groups, targets."""
+    from activities.queries.family import list_reachable_open_activities_by_child
 
     children = list(list_children_for_guardian(scope))
     classroom_ids = {e.classroom_id for c in children for e in c.current_enrollments}
     teachers = list_teachers_by_classroom(scope, classroom_ids) if classroom_ids else {}
     # A child the school removed has nothing open (R4): only their past work stays.
-    open_activities = get_open_activities_by_child(scope, [c for c in children if c.is_active])
+    reachable = list_reachable_open_activities_by_child(scope, [c for c in children if c.is_active])
+    dependencies = [classroom_dependency(i) for i in sorted(classroom_ids)]
+    dependencies += [
+        school_activities_dependency(i) for i in sorted({c.school_id for c in children})
+    ]
+    return _FamilyLayout(children, teachers, reachable), dependencies
+
+
+def _build_family_home(scope: Scope, layout: _FamilyLayout) -> tuple[FamilyHome, list[str]]:
+    """The home from its layout, leaving out what is done (1 query); depends on the children's
+    work."""
+    from activities.queries.family import list_done_activity_ids
+
+    done = list_done_activity_ids(scope, list(layout.reachable))  # the active children
     cards = []
-    for child in children:
+    for child in layout.children:
         classrooms = [e.classroom for e in child.current_enrollments]
-        people = {t.id: t for c in classrooms for t in teachers.get(c.id, [])}
+        people = {t.id: t for c in classrooms for t in layout.teachers.get(c.id, [])}
+        open_activities = [
+            a for a in layout.reachable.get(child.id, []) if (child.id, a.id) not in done
+        ]
         cards.append(
             ChildCard(
                 child=child,
                 classrooms=classrooms,
                 teachers=list(people.values()),
-                open_activities=open_activities.get(child.id, []),
+                open_activities=open_activities,
             )
         )
-    dependencies = [classroom_dependency(i) for i in sorted(classroom_ids)]
-    dependencies += [
-        school_activities_dependency(i) for i in sorted({c.school_id for c in children})
-    ]
-    return FamilyHome(children=cards), dependencies
+    return FamilyHome(children=cards), [child_work_dependency(c.id) for c in layout.children]
 
 
 @dataclass
