@@ -63,13 +63,17 @@ def groups_of(row: FamilyPeriod, disadvantaged: str) -> list[tuple[str, str]]:
 def record_completion(submission, child, *, timezone_name: str, default_language: str) -> None:
     """Count a child's first submission of an activity in its week, month and school year."""
     keys = keys_for(local_date(submission.submitted_at, timezone_name))
-    defaults = {
-        "school_id": submission.school_id,
-        "classroom_id": submission.classroom_id,
-        "grade": child.grade_level,
-        "language": family_language(child, default_language),
-    }
-    rows = _lock_family_rows(child, keys, defaults)
+    rows = _lock_family_rows(
+        child,
+        keys,
+        # Only read when a row is missing (a family's first completion or sign-in of a period).
+        lambda: {
+            "school_id": submission.school_id,
+            "classroom_id": submission.classroom_id,
+            "grade": child.grade_level,
+            "language": family_language(child, default_language),
+        },
+    )
     FamilyPeriod.objects.filter(id__in=[r.id for r in rows]).update(
         completions=F("completions") + 1
     )
@@ -127,7 +131,7 @@ def _record_child_sign_in(child, user, now) -> None:
         "grade": child.grade_level,
         "language": family_language(child, child.district.default_language),
     }
-    rows = [r for r in _lock_family_rows(child, keys, defaults) if not r.signed_in]
+    rows = [r for r in _lock_family_rows(child, keys, lambda: defaults) if not r.signed_in]
     if rows:
         FamilyPeriod.objects.filter(id__in=[r.id for r in rows]).update(signed_in=True)
         disadvantaged = disadvantage_value(child)
@@ -151,19 +155,22 @@ def record_publication(activity, *, timezone_name: str) -> None:
     )
 
 
-def _lock_family_rows(child, keys: list[str], defaults: dict) -> list[FamilyPeriod]:
+def _lock_family_rows(child, keys: list[str], defaults) -> list[FamilyPeriod]:
+    """The child's rows of these periods, locked in id order; missing ones are created first
+    with `defaults()` (read only then: most writes find every row there, one statement)."""
+    rows = FamilyPeriod.objects.select_for_update().filter(child_id=child.id, period__in=keys)
+    found = list(rows.order_by("id"))
+    if len(found) == len(keys):
+        return found
+    values = defaults()
     FamilyPeriod.objects.bulk_create(
         [
-            FamilyPeriod(district_id=child.district_id, child_id=child.id, period=key, **defaults)
+            FamilyPeriod(district_id=child.district_id, child_id=child.id, period=key, **values)
             for key in keys
         ],
         ignore_conflicts=True,
     )
-    return list(
-        FamilyPeriod.objects.select_for_update()
-        .filter(child_id=child.id, period__in=keys)
-        .order_by("id")
-    )
+    return list(rows.order_by("id"))
 
 
 def _touch_state(child, moment) -> None:
@@ -189,22 +196,7 @@ def add_to_stats(district_id: int, increments: dict[tuple, dict[str, int]]) -> N
     zero first, then locked in id order and updated, one UPDATE per distinct increment."""
     if not increments:
         return
-    PeriodStats.objects.bulk_create(
-        [
-            PeriodStats(district_id=district_id, school_id=s, period=p, dim=d, value=v)
-            for (s, p, d, v) in increments
-        ],
-        ignore_conflicts=True,
-    )
-    match = Q()
-    for school_id, period, dim, value in increments:
-        match |= Q(school_id=school_id, period=period, dim=dim, value=value)
-    rows = (
-        PeriodStats.objects.select_for_update()
-        .filter(match, district_id=district_id)
-        .order_by("id")
-        .values_list("id", "school_id", "period", "dim", "value")
-    )
+    rows = _lock_stats_rows(district_id, list(increments))
     by_increment = defaultdict(list)
     for row_id, *key in rows:
         by_increment[tuple(sorted(increments[tuple(key)].items()))].append(row_id)
@@ -212,6 +204,34 @@ def add_to_stats(district_id: int, increments: dict[tuple, dict[str, int]]) -> N
         PeriodStats.objects.filter(id__in=ids).update(
             **{name: F(name) + amount for name, amount in bump}
         )
+
+
+def _lock_stats_rows(district_id: int, keys: list[tuple]) -> list[tuple]:
+    """(id, school_id, period, dim, value) of the stats rows of `keys`, locked in id order;
+    missing rows are created at zero first (most writes find every row there: one statement)."""
+    periods_of_group = defaultdict(list)  # the same groups recur in each period: a short filter
+    for school_id, period, dim, value in keys:
+        periods_of_group[(school_id, dim, value)].append(period)
+    match = Q()
+    for (school_id, dim, value), periods in periods_of_group.items():
+        match |= Q(school_id=school_id, dim=dim, value=value, period__in=periods)
+    rows = (
+        PeriodStats.objects.select_for_update()
+        .filter(match, district_id=district_id)
+        .order_by("id")
+        .values_list("id", "school_id", "period", "dim", "value")
+    )
+    found = list(rows)
+    if len(found) == len(keys):
+        return found
+    PeriodStats.objects.bulk_create(
+        [
+            PeriodStats(district_id=district_id, school_id=s, period=p, dim=d, value=v)
+            for (s, p, d, v) in keys
+        ],
+        ignore_conflicts=True,
+    )
+    return list(rows.all())  # a fresh query: `rows` holds its first answer
 
 
 def _schedule(task, key: str, object_id: int) -> None:

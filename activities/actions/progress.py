@@ -9,7 +9,6 @@ milestone badge is awarded once (the unique constraint backs this up). A streak 
 import datetime
 import zoneinfo
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from activities.models import Activity, BadgeAward, ChildProgress, Submission
@@ -30,13 +29,11 @@ def lock_progress(child: Child) -> ChildProgress:
     progress = rows.filter(district_id=child.district_id, child_id=child.id).first()
     if progress is not None:
         return progress
-    try:
-        with transaction.atomic():
-            ChildProgress.objects.create(
-                district_id=child.district_id, school_id=child.school_id, child=child
-            )
-    except IntegrityError:  # created by a concurrent submission: lock that one
-        pass
+    # Created by a concurrent submission meanwhile: no row here, and that one is locked below.
+    ChildProgress.objects.bulk_create(
+        [ChildProgress(district_id=child.district_id, school_id=child.school_id, child=child)],
+        ignore_conflicts=True,
+    )
     return rows.get(district_id=child.district_id, child_id=child.id)
 
 
