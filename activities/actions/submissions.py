@@ -208,15 +208,6 @@ def _save(
     if photos:
         start = max((p.position for p in kept), default=-1) + 1
         media.do_add_submission_photos(submission, photos, start_position=start)
-    if is_new:
-        timezone_name = child.school.timezone or scope.district.timezone
-        record_completion(submission, activity, child, timezone_name=timezone_name)
-        dashboards.record_completion(
-            submission,
-            child,
-            timezone_name=timezone_name,
-            default_language=scope.district.default_language,
-        )
     versioned_cache.bump(child_work_dependency(child.id))  # their home lists what is left to do
     log_event(
         ActivityEvent.Kind.SUBMITTED if is_new else ActivityEvent.Kind.EDITED,
@@ -227,6 +218,17 @@ def _save(
         child_id=child.id,
         actor=actor,
     )
+    if is_new:
+        # Last: the school's dashboard counters are rows every submission of the school locks,
+        # so they are held from here to the commit only.
+        timezone_name = child.school.timezone or scope.district.timezone
+        record_completion(submission, activity, child, timezone_name=timezone_name)
+        dashboards.record_completion(
+            submission,
+            child,
+            timezone_name=timezone_name,
+            default_language=scope.district.default_language,
+        )
     return submission
 
 

@@ -1,7 +1,7 @@
 """A bounded load test: 200 signed-in guardians at once, on the whole stack, for 60 seconds.
 
 The stack is the production one on this machine: gunicorn with the project's gunicorn.conf.py
-(sync workers, on a free loopback port), the database of DATABASE_URL, the Redis of REDIS_URL
+(gthread workers, on a free loopback port), the database of DATABASE_URL, the Redis of REDIS_URL
 (cache, sessions, broker) and a Celery worker of our own on every queue. Each session is a
 guardian of the bench district (the first parent of a family), signed in beforehand (a session
 cookie), who goes round: their home page (the feed), the district's announcement (sent for the
