@@ -35,6 +35,19 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _engage_celery_app_stays_current():
+    """Tasks declared with shared_task run on whichever Celery app is current: a test that made
+    another app current (`Celery(...)` is current by default) would send every later test's
+    tasks to its broker. Fail that test, not a later one."""
+    from celery import _state
+
+    from engage.celery import app
+
+    yield
+    assert _state.get_current_app() is app, "a test left another Celery app current"
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """Each test starts in the default language: a request as a Spanish-speaking guardian
     activates Spanish for the thread (the person's language wins), and would leak into the next

@@ -92,7 +92,7 @@ def test_worker_killed_mid_batch_every_delivery_sent_exactly_once(world, tmp_pat
             ENGAGE_REQUEUE_AFTER=2,
             ENGAGE_SEND_THREADS=2,
         )
-        publisher = Celery(broker=broker.url)
+        publisher = Celery(broker=broker.url, set_as_current=False)  # our app stays current
         for chunk in dispatch.chunks([d.id for d in deliveries], 20):
             publisher.send_task(
                 "notifications.tasks.send_delivery_batch", args=[chunk], queue="notifications"

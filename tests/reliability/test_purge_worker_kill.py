@@ -111,7 +111,7 @@ def test_worker_killed_mid_purge_then_the_next_run_finishes_it_exactly_once(
 
     with RedisServer() as broker:
         env = worker_env(broker.url, "", ENGAGE_TEST_PURGE_CHUNK=CHUNK, ENGAGE_VAR_DIR=tmp_path)
-        publisher = Celery(broker=broker.url)
+        publisher = Celery(broker=broker.url, set_as_current=False)  # our app stays current
 
         def worker():
             process = celery_worker(env, queues="privacy", concurrency=1, log_level="INFO")
