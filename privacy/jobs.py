@@ -260,11 +260,15 @@ def run_job(
 
 
 def close_abandoned_runs(now: datetime.datetime) -> int:
-    """Runs still RUNNING after CLAIM_TIMEOUT were cut short (a killed worker): they are marked
-    failed, so status pages stop showing them as running. What they left undone is still due
-    and the timers' own claims are released the same way (privacy.timers)."""
+    """Runs of the daily jobs still RUNNING after CLAIM_TIMEOUT were cut short (a killed
+    worker): they are marked failed, so status pages stop showing them as running. What they
+    left undone is still due, and the timers' own claims are released the same way
+    (privacy.timers). A district disposal's record is its ledger, resumed by the next run, so
+    it is left alone (privacy.districts.deletion)."""
     return RetentionRun.objects.filter(
-        outcome=RetentionRun.Outcome.RUNNING, started_at__lt=now - timers.CLAIM_TIMEOUT
+        job__in=list(JOBS),
+        outcome=RetentionRun.Outcome.RUNNING,
+        started_at__lt=now - timers.CLAIM_TIMEOUT,
     ).update(
         outcome=RetentionRun.Outcome.FAILED,
         error="abandoned: the run stopped before it finished (worker killed?)",

@@ -160,3 +160,24 @@ def test_unknown_district_is_a_clear_error(world):
 
     with pytest.raises(CommandError, match="No district with the slug 'nowhere'"):
         call_command("retention", "plan", "--district", "nowhere", stdout=io.StringIO())
+
+
+def test_runs_a_killed_worker_left_running_are_closed_after_the_claim_timeout(world):
+    from privacy.jobs import close_abandoned_runs
+    from privacy.models import RetentionRun
+
+    now = datetime.datetime(2026, 11, 30, 3, 30, tzinfo=datetime.UTC)
+
+    def run(job, hours_ago):
+        return RetentionRun.objects.create(
+            job=job, district=world.lakeside, started_at=now - datetime.timedelta(hours=hours_ago)
+        )
+
+    old, recent = run("erasure", 3), run("erasure", 1)
+    ledger = run("district_disposal", 3)  # a disposal's ledger, resumed by the next run
+    assert close_abandoned_runs(now) == 1
+    old.refresh_from_db(), recent.refresh_from_db(), ledger.refresh_from_db()
+    assert (old.outcome, old.finished_at) == ("failed", now)
+    assert old.error.startswith("abandoned")
+    assert (recent.outcome, ledger.outcome) == ("running", "running")
+    assert close_abandoned_runs(now) == 0
