@@ -160,7 +160,12 @@ def get_school_dashboard(
     return board
 
 
-def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) -> None:
+def _fill(
+    board: Dashboard, *, school_ids, row_schools=(), row_classrooms=(), with_groups=True
+) -> None:
+    """The headline, the table of `row_schools` or `row_classrooms` and, `with_groups`, the
+    trend, the breakdowns, the channels and message reach (a classroom's page has its own trend
+    and no groups: none of that is read for it)."""
     scope, period, grade = board.scope, board.period, board.grade
     district_id = scope.district.id
     dim, value = (Dim.GRADE, grade) if grade else (Dim.ALL, "")
@@ -180,26 +185,23 @@ def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) ->
     if grade:
         states = states.filter(child__grade_level=grade)
 
+    groups = [Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED] if with_groups else []
+    rows_wanted = (
+        Q(dim=dim, value=value)
+        | Q(dim__in=groups)
+        | Q(dim=Dim.CLASSROOM, value__in=[str(c.id) for c in row_classrooms])
+    )
     # 1. Snapshot rows: the whole place, per school, per classroom, and the breakdowns.
     snap_rows = [
         SnapRow(*row)
         for row in snapshots.filter(
-            Q(dim=dim, value=value)
-            | Q(dim__in=[Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED, Dim.CHANNEL])
-            | Q(dim=Dim.CLASSROOM, value__in=[str(c.id) for c in row_classrooms])
+            rows_wanted | Q(dim__in=[Dim.CHANNEL] if with_groups else [])
         ).values_list(*SnapRow._fields)
     ]
     # 2. Period counters, the same shape.
     stat_rows = [
         StatRow(*row)
-        for row in stats.filter(
-            Q(period=period.key)
-            & (
-                Q(dim=dim, value=value)
-                | Q(dim__in=[Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED])
-                | Q(dim=Dim.CLASSROOM, value__in=[str(c.id) for c in row_classrooms])
-            )
-        ).values_list(*StatRow._fields)
+        for row in stats.filter(rows_wanted, period=period.key).values_list(*StatRow._fields)
     ]
     # 3. Active in the last 30 days, per school (or classroom).
     if row_classrooms:
@@ -233,8 +235,6 @@ def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) ->
     board.unreachable = {
         name: family_count(place_snap[name]) for name in ("no_contact", "opted_out", "not_accepted")
     }
-    # 4. The weekly trend.
-    board.trend = _trend(board, stats, dim, value)
     # The table: schools, or classrooms.
     if row_schools:
         snap_by = _sum_rows(
@@ -270,8 +270,12 @@ def _fill(board: Dashboard, *, school_ids, row_schools=(), row_classrooms=()) ->
         {"id": place_id, "name": name, **row}
         for (key, name, place_id), row in zip(places, cells, strict=True)
     ]
+    if not with_groups:
+        return
+    # 4. The weekly trend.
+    board.trend = _trend(board, stats, dim, value)
     # The breakdowns (the grade filter does not apply to them).
-    for breakdown in (Dim.GRADE, Dim.LANGUAGE, Dim.DISADVANTAGED):
+    for breakdown in groups:
         board.breakdowns[breakdown] = _breakdown(breakdown, snap_rows, stat_rows)
     board.gap = _gap(board.breakdowns[Dim.DISADVANTAGED])
     board.channels = _channels(snap_rows)
@@ -308,8 +312,6 @@ def _trend(board: Dashboard, stats, dim, value) -> list[dict]:
         .annotate(**{name: Sum(name) for name in STATS})
         .order_by()
     }
-    if board.level == "classroom":
-        totals = {}
     trend = []
     for key, monday in weeks:
         row = totals.get(key, {})
@@ -444,11 +446,11 @@ def get_classroom_dashboard(scope: Scope, classroom: Classroom, *, period_key: s
     board = Dashboard(
         "classroom", scope, period, options, classroom=classroom, school=classroom.school
     )
-    _fill(board, school_ids=[classroom.school_id], row_classrooms=[classroom])
+    _fill(board, school_ids=[classroom.school_id], row_classrooms=[classroom], with_groups=False)
     # The classroom's own row is its headline.
     row = board.rows[0] if board.rows else {}
     board.headline = {**board.headline, **{k: v for k, v in row.items() if isinstance(v, Cell)}}
-    board.rows, board.breakdowns, board.gap, board.reach = [], {}, None, []
+    board.rows = []
     board.trend = _classroom_trend(board, classroom)
     enrollments = list(
         Enrollment.objects.filter(

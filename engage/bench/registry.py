@@ -2,6 +2,7 @@
 
 import importlib
 import pkgutil
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,6 +13,11 @@ from django.db import DEFAULT_DB_ALIAS
 BENCHMARKS_PACKAGE = "engage.bench.benchmarks"
 
 Metrics = dict[str, float | int]
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile of timings (statistics.quantiles, exclusive method)."""
+    return statistics.quantiles(values, n=20)[-1]
 
 
 class BenchError(Exception):

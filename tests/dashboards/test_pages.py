@@ -135,7 +135,7 @@ def test_printable_report(dash, client, login):
     [
         ("dana", "/dashboards/district/", 7),
         ("priya", "/dashboards/schools/{a1}/", 10),
-        ("tom", "/dashboards/classrooms/{room1}/", 16),
+        ("tom", "/dashboards/classrooms/{room1}/", 14),
     ],
 )
 def test_query_counts_do_not_grow_with_the_place(

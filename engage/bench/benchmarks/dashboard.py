@@ -29,7 +29,7 @@ from engage.bench.http import (
     create_session_cookie,
     run_gunicorn,
 )
-from engage.bench.registry import BenchContext, BenchError, Metrics, benchmark
+from engage.bench.registry import BenchContext, BenchError, Metrics, benchmark, p95
 from engage.seeding import SCALE_SPECS, email_domain, seed_scale
 from guardians.models import Child, GuardianLink
 from notifications.models import Delivery
@@ -75,7 +75,7 @@ def dashboard(context: BenchContext) -> Metrics:
         started = time.perf_counter()
         naive_district_figures(district)
         naive_ms.append((time.perf_counter() - started) * 1000)
-    district_p95, school_p95 = _p95(district_ms), _p95(school_ms)
+    district_p95, school_p95 = p95(district_ms), p95(school_ms)
     ratio = statistics.median(district_ms) / statistics.median(naive_ms)
     submissions = Submission.objects.filter(district=district).count()
     context.write(
@@ -125,10 +125,6 @@ def _get(connection, server, path: str, cookie: str) -> float:
     if status != 200:
         raise BenchError(f"GET {path} answered {status} {location}\n{server.log_tail()}")
     return elapsed
-
-
-def _p95(values: list[float]) -> float:
-    return statistics.quantiles(values, n=20)[-1]
 
 
 def naive_district_figures(district: District) -> dict:

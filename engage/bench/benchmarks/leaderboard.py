@@ -22,7 +22,7 @@ from activities.queries.leaderboards import (
     get_school_leaderboard,
 )
 from engage.bench.activity_seed import get_or_seed_activity_data
-from engage.bench.registry import BenchContext, BenchError, Metrics, benchmark
+from engage.bench.registry import BenchContext, BenchError, Metrics, benchmark, p95
 from tenants.models import Classroom, School
 
 SAMPLES = 200
@@ -50,7 +50,7 @@ def leaderboard(context: BenchContext) -> Metrics:
     classroom_ms = _timed(get_classroom_leaderboard, classrooms, rng)
     school_ms = _timed(get_school_leaderboard, schools, rng)
     district_ms = [_time_one(get_district_leaderboard, district) for _ in range(DISTRICT_CALLS)]
-    classroom_p95, school_p95 = _p95(classroom_ms), _p95(school_ms)
+    classroom_p95, school_p95 = p95(classroom_ms), p95(school_ms)
     context.write(
         f"leaderboard: {seeded.submissions:,} submissions, {len(classrooms):,} classrooms, "
         f"{len(schools)} schools; classroom median {statistics.median(classroom_ms):.1f} ms, "
@@ -76,7 +76,3 @@ def _time_one(function, place) -> float:
     started = time.perf_counter()
     function(place)
     return (time.perf_counter() - started) * 1000
-
-
-def _p95(timings: list[float]) -> float:
-    return statistics.quantiles(timings, n=20)[-1]
